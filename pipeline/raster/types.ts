@@ -1,0 +1,96 @@
+/**
+ * The raster vocabulary shared by every stage: data types, georeferencing, windows and blocks of pixels.
+ * Pixel (col, row) = (x, y), 0-based from the upper-left corner; windows never hold a whole scene
+ * unless the caller asks for one.
+ */
+
+export type DType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'float32' | 'float64';
+
+export type PixelArray =
+  | Uint8Array
+  | Int8Array
+  | Uint16Array
+  | Int16Array
+  | Uint32Array
+  | Int32Array
+  | Float32Array
+  | Float64Array;
+
+/** GDAL order: [x0, dx, rx, y0, ry, dy]; (x0, y0) is the outer upper-left corner of pixel (0, 0). */
+export type GeoTransform = [number, number, number, number, number, number];
+
+/** A rectangle of pixels. */
+export interface PixelWindow {
+  col: number;
+  row: number;
+  width: number;
+  height: number;
+}
+
+/** What we know about a raster without reading its pixels. */
+export interface RasterInfo {
+  /** Local path or URL as the user gave it. */
+  source: string;
+  width: number;
+  height: number;
+  bands: number;
+  dtype: DType;
+  /** EPSG code of the CRS, or null when there is none or it is user-defined. */
+  epsg: number | null;
+  /** PROJ.4 definition of the CRS (from the EPSG code or the GeoKeys), or null when there is no CRS. */
+  proj4: string | null;
+  /** The GeoKey directory as read from the file (names as in the GeoTIFF spec), for CRS work. */
+  geoKeys: Record<string, unknown>;
+  /** null when the file has no georeferencing. */
+  geotransform: GeoTransform | null;
+  nodata: number | null;
+  pixelIsPoint: boolean;
+  blockWidth: number;
+  blockHeight: number;
+  tiled: boolean;
+  /** "none", "deflate", "lzw", "packbits", "jpeg", "zstd", "lerc", ... */
+  compression: string;
+  predictor: number;
+  interleave: 'pixel' | 'band';
+  overviewCount: number;
+  bandDescriptions: (string | null)[];
+}
+
+/** Pixels of a window: one typed array per band, row-major, width * height long. */
+export interface RasterData {
+  window: PixelWindow;
+  dtype: DType;
+  bands: PixelArray[];
+}
+
+export const DTYPE_BYTES: Record<DType, number> = {
+  uint8: 1,
+  int8: 1,
+  uint16: 2,
+  int16: 2,
+  uint32: 4,
+  int32: 4,
+  float32: 4,
+  float64: 8,
+};
+
+export function allocPixels(dtype: DType, length: number): PixelArray {
+  switch (dtype) {
+    case 'uint8':
+      return new Uint8Array(length);
+    case 'int8':
+      return new Int8Array(length);
+    case 'uint16':
+      return new Uint16Array(length);
+    case 'int16':
+      return new Int16Array(length);
+    case 'uint32':
+      return new Uint32Array(length);
+    case 'int32':
+      return new Int32Array(length);
+    case 'float32':
+      return new Float32Array(length);
+    case 'float64':
+      return new Float64Array(length);
+  }
+}

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Decoding and tiling tests start worker threads; two cores here, so keep files from fighting.
+    maxWorkers: 2,
+  },
+});
