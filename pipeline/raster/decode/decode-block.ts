@@ -1,0 +1,144 @@
+import { inflateSync } from 'node:zlib';
+import { getDecoder } from 'geotiff';
+import { DTYPE_BYTES } from '../types.js';
+import type { BlockCodec } from './block-codec.js';
+import { undoFloatingPointPrediction, undoHorizontalDifferencing } from './predictor.js';
+
+type GeotiffDecoder = { decodeBlock(buffer: ArrayBuffer): ArrayBuffer | Promise<ArrayBuffer> };
+
+// geotiff.js decoders hold parsed state (JPEG tables, wasm instances): one per codec configuration per thread.
+const decoders = new Map<string, Promise<GeotiffDecoder>>();
+
+function geotiffDecoder(codec: BlockCodec): Promise<GeotiffDecoder> {
+  const key = `${codec.compression}:${codec.jpegTables ? Buffer.from(codec.jpegTables).toString('base64') : ''}:${codec.lercParameters ?? ''}`;
+  let decoder = decoders.get(key);
+  if (!decoder) {
+    const bits = DTYPE_BYTES[codec.dtype] * 8;
+    decoder = getDecoder(codec.compression, {
+      tileWidth: codec.width,
+      tileHeight: codec.rows,
+      predictor: 1, // we undo predictors ourselves, after byte order is fixed
+      bitsPerSample: new Array(codec.samples).fill(bits),
+      planarConfiguration: codec.samples > 1 ? 1 : 2,
+      samplesPerPixel: codec.samples,
+      JPEGTables: codec.jpegTables,
+      LercParameters: codec.lercParameters,
+    } as never) as unknown as Promise<GeotiffDecoder>;
+    decoders.set(key, decoder);
+  }
+  return decoder;
+}
+
+function copyToOwnBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+function swapBytes(bytes: Uint8Array, width: number): void {
+  for (let i = 0; i + width <= bytes.length; i += width) {
+    for (let a = i, b = i + width - 1; a < b; a++, b--) {
+      const t = bytes[a];
+      bytes[a] = bytes[b];
+      bytes[b] = t;
+    }
+  }
+}
+
+/**
+ * Decodes one compressed TIFF block into native-order samples of `codec.dtype`
+ * (width * rows * samples of them, pixel-interleaved when samples > 1).
+ * Throws a plain Error describing the problem; the caller names the file and block.
+ */
+export async function decodeBlock(codec: BlockCodec, compressed: Uint8Array): Promise<ArrayBuffer> {
+  const bytesPerSample = DTYPE_BYTES[codec.dtype];
+  const expected = codec.width * codec.rows * codec.samples * bytesPerSample;
+  let raw: Uint8Array;
+  switch (codec.compression) {
+    case 1:
+      raw = compressed;
+      break;
+    case 8:
+    case 32946:
+      try {
+        raw = inflateSync(compressed);
+      } catch (err) {
+        throw new Error(`DEFLATE data is corrupt (${(err as Error).message})`);
+      }
+      break;
+    case 34887: {
+      // LERC decodes straight to typed samples, with no predictor and in native order.
+      const out = new Uint8Array(await (await geotiffDecoder(codec)).decodeBlock(copyToOwnBuffer(compressed)));
+      if (out.length < expected) throw new Error(`LERC block decoded to ${out.length} bytes, expected ${expected}`);
+      return copyToOwnBuffer(out.subarray(0, expected));
+    }
+    default:
+      try {
+        raw = new Uint8Array(await (await geotiffDecoder(codec)).decodeBlock(copyToOwnBuffer(compressed)));
+      } catch (err) {
+        throw new Error(`block data is corrupt (${(err as Error).message})`);
+      }
+  }
+  if (raw.length < expected) throw new Error(`block decoded to ${raw.length} bytes, expected ${expected}`);
+  // Own, aligned memory of exactly the block's size (inflate may return a pooled or longer buffer).
+  let bytes: Uint8Array<ArrayBuffer> = new Uint8Array(expected);
+  bytes.set(raw.subarray(0, expected));
+
+  if (codec.ycbcr) ycbcrToRgb(bytes);
+  if (codec.predictor === 3) {
+    if (bytesPerSample !== 4 && bytesPerSample !== 8) throw new Error(`floating-point predictor on ${codec.dtype} data`);
+    bytes = undoFloatingPointPrediction(bytes, codec.width, codec.rows, codec.samples, bytesPerSample);
+    return bytes.buffer;
+  }
+  if (!codec.littleEndian && bytesPerSample > 1 && codec.compression !== 7) swapBytes(bytes, bytesPerSample);
+  if (codec.predictor === 2) {
+    const view = integerView(codec.dtype, bytes.buffer);
+    undoHorizontalDifferencing(view, codec.width, codec.rows, codec.samples);
+  }
+  return bytes.buffer;
+}
+
+function integerView(dtype: BlockCodec['dtype'], buffer: ArrayBuffer) {
+  switch (dtype) {
+    case 'uint8':
+      return new Uint8Array(buffer);
+    case 'int8':
+      return new Int8Array(buffer);
+    case 'uint16':
+      return new Uint16Array(buffer);
+    case 'int16':
+      return new Int16Array(buffer);
+    case 'uint32':
+      return new Uint32Array(buffer);
+    case 'int32':
+      return new Int32Array(buffer);
+    default:
+      throw new Error(`horizontal predictor on ${dtype} data`);
+  }
+}
+
+// libjpeg's fixed-point YCbCr → RGB (jdcolor.c), so that our pixels are the ones GDAL reports.
+const SCALE = 16;
+const HALF = 1 << (SCALE - 1);
+const fix = (x: number) => Math.round(x * (1 << SCALE));
+const crR = new Int32Array(256);
+const cbB = new Int32Array(256);
+const crG = new Int32Array(256);
+const cbG = new Int32Array(256);
+for (let i = 0; i < 256; i++) {
+  const x = i - 128;
+  crR[i] = (fix(1.402) * x + HALF) >> SCALE;
+  cbB[i] = (fix(1.772) * x + HALF) >> SCALE;
+  crG[i] = -fix(0.71414) * x;
+  cbG[i] = -fix(0.34414) * x + HALF;
+}
+
+function ycbcrToRgb(pixels: Uint8Array): void {
+  const clamp = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : v);
+  for (let i = 0; i + 2 < pixels.length; i += 3) {
+    const y = pixels[i];
+    const cb = pixels[i + 1];
+    const cr = pixels[i + 2];
+    pixels[i] = clamp(y + crR[cr]);
+    pixels[i + 1] = clamp(y + ((cbG[cb] + crG[cr]) >> SCALE));
+    pixels[i + 2] = clamp(y + cbB[cb]);
+  }
+}

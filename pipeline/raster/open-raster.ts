@@ -1,0 +1,235 @@
+import { availableParallelism } from 'node:os';
+import { SatError } from '../core/errors.js';
+import { BlockCache } from './block-cache.js';
+import { decodeBlock } from './decode/decode-block.js';
+import { DecodePool } from './decode/decode-pool.js';
+import { readMetadata, type BlockLayout } from './read-metadata.js';
+import { coalesceRanges, type ByteSource } from './sources/byte-source.js';
+import { openFileSource } from './sources/file-source.js';
+import { openHttpSource } from './sources/http-source.js';
+import { allocPixels, DTYPE_BYTES, type PixelArray, type PixelWindow, type RasterData, type RasterInfo } from './types.js';
+
+export interface OpenRasterOptions {
+  /** Threads that decode blocks; 0 or undefined = one per core. */
+  decodeThreads?: number;
+  /** Decoded blocks kept for overlapping windows (tile halos); default 256. */
+  blockCacheMB?: number;
+  /** Timeout of one HTTP request; default 30000. */
+  httpTimeoutMs?: number;
+  /** A read larger than this (megapixels per band) is refused; default 256. */
+  maxWindowMegapixels?: number;
+}
+
+export interface RasterReader {
+  readonly info: RasterInfo;
+  /**
+   * Reads a window (default: the whole raster). Pixels of the window outside the raster are set to
+   * `fill` (default: the nodata value, else 0). bands: 1-based, default all, in the given order.
+   */
+  read(window?: PixelWindow, options?: { bands?: number[]; fill?: number }): Promise<RasterData>;
+  /** Bytes fetched from the file or server so far. */
+  readonly bytesRead: number;
+  close(): Promise<void>;
+}
+
+/** Below this much compressed data a file is decoded on the calling thread: starting threads would cost more. */
+const POOL_THRESHOLD_BYTES = 4 * 1024 * 1024;
+/** Gaps up to this size between needed blocks are read through, saving requests. */
+const GAP_LOCAL = 64 * 1024;
+const GAP_HTTP = 512 * 1024;
+
+type TypedBlock = PixelArray;
+
+export async function openRaster(source: string, options: OpenRasterOptions = {}): Promise<RasterReader> {
+  const remote = /^https?:\/\//i.test(source);
+  const bytes: ByteSource = remote
+    ? await openHttpSource(source, { timeoutMs: options.httpTimeoutMs ?? 30_000 })
+    : await openFileSource(source);
+  try {
+    const { info, layout } = await readMetadata(bytes);
+    return new BlockRasterReader(bytes, info, layout, options, remote ? GAP_HTTP : GAP_LOCAL);
+  } catch (err) {
+    await bytes.close();
+    throw err;
+  }
+}
+
+class BlockRasterReader implements RasterReader {
+  private readonly cache: BlockCache<TypedBlock>;
+  private pool: DecodePool | null = null;
+  private readonly usePool: boolean;
+  private readonly maxPixels: number;
+
+  constructor(
+    private readonly source: ByteSource,
+    readonly info: RasterInfo,
+    private readonly layout: BlockLayout,
+    private readonly options: OpenRasterOptions,
+    private readonly maxGap: number,
+  ) {
+    this.cache = new BlockCache((options.blockCacheMB ?? 256) * 1024 * 1024);
+    const compressedBytes = layout.byteCounts.reduce((a, b) => a + b, 0);
+    this.usePool = layout.codec.compression !== 1 && compressedBytes > POOL_THRESHOLD_BYTES;
+    this.maxPixels = (options.maxWindowMegapixels ?? 256) * 1e6;
+  }
+
+  get bytesRead(): number {
+    return this.source.bytesRead;
+  }
+
+  async read(window?: PixelWindow, options: { bands?: number[]; fill?: number } = {}): Promise<RasterData> {
+    const { info, layout } = this;
+    const win = window ?? { col: 0, row: 0, width: info.width, height: info.height };
+    this.checkWindow(win);
+    const bands = options.bands ?? Array.from({ length: info.bands }, (_, i) => i + 1);
+    for (const b of bands) {
+      if (!Number.isInteger(b) || b < 1 || b > info.bands) {
+        throw new SatError('E_INPUT', `${info.source}: band ${b} does not exist (the raster has ${info.bands} band(s))`);
+      }
+    }
+    const fill = options.fill ?? (info.nodata !== null && !(Number.isNaN(info.nodata) && !info.dtype.startsWith('float')) ? info.nodata : 0);
+    const out = bands.map(() => allocPixels(info.dtype, win.width * win.height));
+
+    // The part of the window inside the raster; the rest keeps the fill value.
+    const c0 = Math.max(win.col, 0);
+    const r0 = Math.max(win.row, 0);
+    const c1 = Math.min(win.col + win.width, info.width);
+    const r1 = Math.min(win.row + win.height, info.height);
+    const inside = c1 > c0 && r1 > r0;
+    if (fill !== 0 && (!inside || c0 > win.col || r0 > win.row || c1 < win.col + win.width || r1 < win.row + win.height)) {
+      for (const a of out) a.fill(fill);
+    }
+    if (!inside) return { window: win, dtype: info.dtype, bands: out };
+
+    const { blockWidth: bw, blockHeight: bh, blocksAcross, blocksDown } = layout;
+    const bx0 = Math.floor(c0 / bw);
+    const bx1 = Math.floor((c1 - 1) / bw);
+    const by0 = Math.floor(r0 / bh);
+    const by1 = Math.floor((r1 - 1) / bh);
+    const planes = layout.planarConfiguration === 2 ? bands.map((b) => b - 1) : [0];
+    const wanted: { index: number; bx: number; by: number; plane: number }[] = [];
+    for (const plane of new Set(planes)) {
+      for (let by = by0; by <= by1; by++) {
+        for (let bx = bx0; bx <= bx1; bx++) wanted.push({ index: plane * blocksAcross * blocksDown + by * blocksAcross + bx, bx, by, plane });
+      }
+    }
+    const blocks = await this.blocks(wanted.map((w) => w.index), fill);
+
+    const samples = layout.codec.samples;
+    wanted.forEach(({ bx, by, plane }, k) => {
+      const block = blocks[k];
+      const bc0 = Math.max(c0, bx * bw);
+      const bc1 = Math.min(c1, (bx + 1) * bw);
+      const br0 = Math.max(r0, by * bh);
+      const br1 = Math.min(r1, (by + 1) * bh);
+      const span = bc1 - bc0;
+      bands.forEach((band, i) => {
+        if (layout.planarConfiguration === 2 && band - 1 !== plane) return;
+        const target = out[i];
+        const s = layout.planarConfiguration === 2 ? 0 : band - 1;
+        for (let r = br0; r < br1; r++) {
+          const src = ((r - by * bh) * bw + (bc0 - bx * bw)) * samples + s;
+          const dst = (r - win.row) * win.width + (bc0 - win.col);
+          if (samples === 1) {
+            target.set(block.subarray(src, src + span), dst);
+          } else {
+            for (let c = 0; c < span; c++) target[dst + c] = block[src + c * samples];
+          }
+        }
+      });
+    });
+    return { window: win, dtype: info.dtype, bands: out };
+  }
+
+  private checkWindow(w: PixelWindow): void {
+    const { info } = this;
+    if (![w.col, w.row, w.width, w.height].every(Number.isInteger) || w.width <= 0 || w.height <= 0) {
+      throw new SatError('E_INPUT', `${info.source}: invalid window ${JSON.stringify(w)} (integers, positive size)`);
+    }
+    if (w.width * w.height > this.maxPixels) {
+      throw new SatError(
+        'E_LIMIT',
+        `${info.source}: a window of ${w.width} x ${w.height} pixels is larger than the limit of ${this.maxPixels / 1e6} megapixels per read; read it in tiles`,
+      );
+    }
+  }
+
+  /** Decoded blocks by index, through the cache; the missing ones are fetched with coalesced reads. */
+  private async blocks(indices: number[], fill: number): Promise<TypedBlock[]> {
+    const key = (i: number) => String(i);
+    const missing = indices.filter((i) => !this.cache.has(key(i)) && this.layout.byteCounts[i] > 0);
+    let fetched: Promise<Map<number, Uint8Array>> | null = null;
+    if (missing.length > 0) fetched = this.fetch(missing);
+    return Promise.all(
+      indices.map((i) =>
+        this.cache.get(key(i), async () => {
+          if (this.layout.byteCounts[i] === 0) return this.emptyBlock(i, fill); // sparse file: block never written
+          const compressed = (await fetched!).get(i)!;
+          return this.decode(i, compressed);
+        }),
+      ),
+    );
+  }
+
+  private async fetch(indices: number[]): Promise<Map<number, Uint8Array>> {
+    const { offsets, byteCounts } = this.layout;
+    const ranges = indices.map((i) => ({ offset: offsets[i], length: byteCounts[i] }));
+    for (let k = 0; k < indices.length; k++) {
+      const r = ranges[k];
+      if (r.offset + r.length > this.source.size) {
+        throw new SatError(
+          'E_FORMAT',
+          `${this.info.source}: truncated or corrupt: block ${indices[k]} at offset ${r.offset} (+${r.length} bytes) extends past the end of the file (${this.source.size} bytes)`,
+        );
+      }
+    }
+    const { merged, placement } = coalesceRanges(ranges, this.maxGap);
+    const parts = await this.source.read(merged);
+    const result = new Map<number, Uint8Array>();
+    indices.forEach((index, k) => {
+      const { merged: m, start } = placement[k];
+      result.set(index, parts[m].subarray(start, start + ranges[k].length));
+    });
+    return result;
+  }
+
+  private rowsOf(index: number): number {
+    const { layout, info } = this;
+    if (info.tiled) return layout.blockHeight;
+    const by = Math.floor((index % (layout.blocksAcross * layout.blocksDown)) / layout.blocksAcross);
+    return Math.min(layout.blockHeight, info.height - by * layout.blockHeight);
+  }
+
+  private emptyBlock(index: number, fill: number): TypedBlock {
+    const block = allocPixels(this.info.dtype, this.layout.blockWidth * this.rowsOf(index) * this.layout.codec.samples);
+    if (fill !== 0) block.fill(fill);
+    return block;
+  }
+
+  private async decode(index: number, compressed: Uint8Array): Promise<TypedBlock> {
+    const codec = { ...this.layout.codec, rows: this.rowsOf(index) };
+    let buffer: ArrayBuffer;
+    try {
+      if (this.usePool) {
+        this.pool ??= new DecodePool(this.options.decodeThreads || availableParallelism());
+        buffer = await this.pool.decode(codec, compressed);
+      } else {
+        buffer = await decodeBlock(codec, compressed);
+      }
+    } catch (err) {
+      throw new SatError(
+        'E_FORMAT',
+        `${this.info.source}: cannot decode ${this.info.tiled ? 'tile' : 'strip'} ${index} (offset ${this.layout.offsets[index]}, ${compressed.length} bytes, ${this.info.compression}): ${(err as Error).message}`,
+      );
+    }
+    const view = allocPixels(this.info.dtype, 0).constructor as new (b: ArrayBuffer, o: number, n: number) => TypedBlock;
+    return new view(buffer, 0, buffer.byteLength / DTYPE_BYTES[this.info.dtype]);
+  }
+
+  async close(): Promise<void> {
+    this.cache.clear();
+    await this.pool?.close();
+    this.pool = null;
+    await this.source.close();
+  }
+}

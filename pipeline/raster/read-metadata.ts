@@ -1,0 +1,210 @@
+import { GeoTIFF, type GeoTIFFImage } from 'geotiff';
+import { SatError } from '../core/errors.js';
+import { crsFromGeoKeys, epsgFromGeoKeys } from '../geo/crs.js';
+import { COMPRESSION_NAMES, SUPPORTED_COMPRESSIONS, type BlockCodec } from './decode/block-codec.js';
+import type { ByteSource } from './sources/byte-source.js';
+import type { DType, GeoTransform, RasterInfo } from './types.js';
+
+/** Where each block of the full-resolution image lives and how to decode it. */
+export interface BlockLayout {
+  blockWidth: number;
+  blockHeight: number;
+  blocksAcross: number;
+  blocksDown: number;
+  /** 1 (all bands interleaved in each block) or 2 (one block set per band). */
+  planarConfiguration: 1 | 2;
+  offsets: number[];
+  byteCounts: number[];
+  /** Codec of a full block; the last strip of a striped image has fewer rows (see rowsInBlock). */
+  codec: BlockCodec;
+}
+
+export interface RasterMetadata {
+  info: RasterInfo;
+  layout: BlockLayout;
+}
+
+/** geotiff.js parses the header, IFDs and GeoKeys through our byte source. */
+function geotiffSource(source: ByteSource) {
+  return {
+    fileSize: source.size,
+    async fetch(slices: { offset: number; length: number }[]) {
+      const parts = await source.read(slices);
+      return parts.map((p) => p.buffer.slice(p.byteOffset, p.byteOffset + p.byteLength));
+    },
+    async close() {},
+  };
+}
+
+function dtypeOf(name: string, format: number, bits: number): DType {
+  const key = `${format}:${bits}`;
+  const table: Record<string, DType> = {
+    '1:8': 'uint8',
+    '1:16': 'uint16',
+    '1:32': 'uint32',
+    '2:8': 'int8',
+    '2:16': 'int16',
+    '2:32': 'int32',
+    '3:32': 'float32',
+    '3:64': 'float64',
+  };
+  const dtype = table[key];
+  if (!dtype) {
+    const kind = format === 1 ? 'unsigned integer' : format === 2 ? 'signed integer' : format === 3 ? 'floating point' : `sample format ${format}`;
+    throw new SatError('E_UNSUPPORTED', `${name}: unsupported data type (${bits}-bit ${kind})`);
+  }
+  return dtype;
+}
+
+/** GDAL_NODATA is ASCII ("0", "-9999", "nan", "-3.4e+38"); compared in the raster's own precision. */
+function parseNodata(text: unknown, dtype: DType): number | null {
+  if (typeof text !== 'string' || text.trim() === '') return null;
+  const t = text.trim().replace(/\0/g, '').toLowerCase();
+  const value = t === 'nan' || t === '-nan' ? NaN : Number(t);
+  if (Number.isNaN(value) && t !== 'nan' && t !== '-nan') return null;
+  return dtype === 'float32' ? Math.fround(value) : value;
+}
+
+/**
+ * GDAL order geotransform from ModelTransformation or ModelPixelScale + ModelTiepoint. For PixelIsPoint
+ * rasters the tiepoint is a pixel centre; like GDAL we move the origin half a pixel to the corner.
+ */
+function geotransformOf(image: GeoTIFFImage, pixelIsPoint: boolean): GeoTransform | null {
+  const fd = image.fileDirectory;
+  const matrix = fd.getValue('ModelTransformation') as number[] | undefined;
+  const half = pixelIsPoint ? 0.5 : 0;
+  if (matrix && matrix.length >= 8) {
+    const [a, b, , c, d, e, , f] = matrix;
+    return [c - half * (a + b), a, b, f - half * (d + e), d, e];
+  }
+  const tie = fd.getValue('ModelTiepoint') as number[] | undefined;
+  const scale = fd.getValue('ModelPixelScale') as number[] | undefined;
+  if (!tie || !scale || tie.length < 6 || scale.length < 2) return null;
+  const [i, j, , x, y] = tie;
+  const dx = scale[0];
+  const dy = -scale[1];
+  return [x - (i + half) * dx, dx, 0, y - (j + half) * dy, 0, dy];
+}
+
+function bandDescriptions(xml: unknown, bands: number): (string | null)[] {
+  const out: (string | null)[] = new Array(bands).fill(null);
+  if (typeof xml !== 'string') return out;
+  const re = /<Item\s+([^>]*)>([^<]*)<\/Item>/g;
+  for (let m = re.exec(xml); m; m = re.exec(xml)) {
+    const attrs = m[1];
+    if (!/name="DESCRIPTION"/.test(attrs) || !/role="description"/.test(attrs)) continue;
+    const sample = /sample="(\d+)"/.exec(attrs);
+    if (sample && Number(sample[1]) < bands) out[Number(sample[1])] = decodeXml(m[2]);
+  }
+  return out;
+}
+
+function decodeXml(s: string): string {
+  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+}
+
+/** Reads everything but the pixels: RasterInfo and where the blocks are. Errors name the file. */
+export async function readMetadata(source: ByteSource): Promise<RasterMetadata> {
+  const name = source.name;
+  if (source.size === 0) throw new SatError('E_FORMAT', `${name}: empty file`);
+  let tiff: GeoTIFF;
+  let image: GeoTIFFImage;
+  let imageCount: number;
+  try {
+    tiff = await GeoTIFF.fromSource(geotiffSource(source) as never);
+    image = await tiff.getImage(0);
+    imageCount = await tiff.getImageCount();
+  } catch (err) {
+    if (err instanceof SatError) throw err;
+    const msg = (err as Error).message;
+    if (/byte order|Invalid magic|TIFF/i.test(msg)) throw new SatError('E_FORMAT', `${name}: not a TIFF file (${msg})`);
+    throw new SatError('E_FORMAT', `${name}: cannot parse the TIFF structure, the file is corrupt or truncated (${msg})`);
+  }
+  const fd = image.fileDirectory;
+  const width = image.getWidth();
+  const height = image.getHeight();
+  const samples = image.getSamplesPerPixel();
+  const compression = (fd.getValue('Compression') as number | undefined) ?? 1;
+  const compressionName = COMPRESSION_NAMES[compression] ?? `code ${compression}`;
+  if (!SUPPORTED_COMPRESSIONS.has(compression)) {
+    throw new SatError('E_UNSUPPORTED', `${name}: unsupported compression ${compressionName.toUpperCase()} (TIFF code ${compression})`);
+  }
+  const bits = image.getBitsPerSample(0);
+  for (let s = 1; s < samples; s++) {
+    if (image.getBitsPerSample(s) !== bits || image.getSampleFormat(s) !== image.getSampleFormat(0)) {
+      throw new SatError('E_UNSUPPORTED', `${name}: bands of different data types are not supported`);
+    }
+  }
+  const dtype = dtypeOf(name, image.getSampleFormat(0), bits);
+  const planar = ((fd.getValue('PlanarConfiguration') as number | undefined) ?? 1) === 2 ? 2 : 1;
+  const tiled = fd.hasTag('TileWidth');
+  const blockWidth = tiled ? (fd.getValue('TileWidth') as number) : width;
+  const blockHeight = tiled
+    ? (fd.getValue('TileLength') as number)
+    : Math.min((fd.getValue('RowsPerStrip') as number | undefined) ?? height, height);
+  const blocksAcross = Math.ceil(width / blockWidth);
+  const blocksDown = Math.ceil(height / blockHeight);
+  const [offsets, byteCounts] = await Promise.all(
+    tiled ? [fd.loadValue('TileOffsets'), fd.loadValue('TileByteCounts')] : [fd.loadValue('StripOffsets'), fd.loadValue('StripByteCounts')],
+  );
+  const blockCount = blocksAcross * blocksDown * (planar === 2 ? samples : 1);
+  if (!offsets || !byteCounts || (offsets as ArrayLike<number>).length < blockCount || (byteCounts as ArrayLike<number>).length < blockCount) {
+    throw new SatError('E_FORMAT', `${name}: the block index is incomplete (expected ${blockCount} blocks)`);
+  }
+  const predictor = ((await fd.loadValue('Predictor')) as number | undefined) ?? 1;
+  const jpegTables = fd.hasTag('JPEGTables') ? ((await fd.loadValue('JPEGTables')) as Uint8Array) : undefined;
+  const lercParameters = fd.hasTag('LercParameters') ? Array.from((await fd.loadValue('LercParameters')) as ArrayLike<number>) : undefined;
+
+  const geoKeys = (image.getGeoKeys() ?? {}) as Record<string, unknown>;
+  const crs = Object.keys(geoKeys).length > 0 ? crsFromGeoKeys(geoKeys) : null;
+  let overviewCount = 0;
+  for (let i = 1; i < imageCount; i++) {
+    const sub = ((await tiff.getImage(i)).fileDirectory.getValue('NewSubfileType') as number | undefined) ?? 0;
+    if ((sub & 1) === 1 && (sub & 4) === 0) overviewCount++;
+  }
+  const gdalMetadata = fd.hasTag('GDAL_METADATA') ? await fd.loadValue('GDAL_METADATA') : undefined;
+
+  const info: RasterInfo = {
+    source: name,
+    width,
+    height,
+    bands: samples,
+    dtype,
+    epsg: epsgFromGeoKeys(geoKeys),
+    proj4: crs?.proj4 ?? null,
+    geoKeys,
+    geotransform: geotransformOf(image, geoKeys.GTRasterTypeGeoKey === 2),
+    nodata: parseNodata(fd.getValue('GDAL_NODATA'), dtype),
+    pixelIsPoint: geoKeys.GTRasterTypeGeoKey === 2,
+    blockWidth,
+    blockHeight,
+    tiled,
+    compression: compressionName,
+    predictor,
+    interleave: planar === 2 ? 'band' : 'pixel',
+    overviewCount,
+    bandDescriptions: bandDescriptions(gdalMetadata, samples),
+  };
+  const layout: BlockLayout = {
+    blockWidth,
+    blockHeight,
+    blocksAcross,
+    blocksDown,
+    planarConfiguration: planar,
+    offsets: Array.from(offsets as ArrayLike<number | bigint>, Number),
+    byteCounts: Array.from(byteCounts as ArrayLike<number | bigint>, Number),
+    codec: {
+      compression,
+      dtype,
+      width: blockWidth,
+      rows: blockHeight,
+      samples: planar === 2 ? 1 : samples,
+      predictor,
+      littleEndian: image.littleEndian,
+      jpegTables,
+      ycbcr: compression === 7 && fd.getValue('PhotometricInterpretation') === 6,
+      lercParameters,
+    },
+  };
+  return { info, layout };
+}
