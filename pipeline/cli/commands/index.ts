@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as info } from './info.js';
 
 /** Every subcommand of `sat`, in the order `sat --help` lists them. */
-export const commands: Array<(program: Command) => void> = [];
+export const commands: Array<(program: Command) => void> = [info];
