@@ -1,0 +1,123 @@
+import { readFileSync, statSync } from 'node:fs';
+import type { Feature, Geometry, MultiPolygon, Polygon, Position } from 'geojson';
+import { SatError } from '../core/errors.js';
+import { parseCrs, WGS84, type Crs } from './crs.js';
+
+export interface VectorFeature {
+  /** Position in the input (0-based), for messages. */
+  index: number;
+  geometry: Geometry;
+  properties: Record<string, unknown>;
+}
+
+export interface VectorLayer {
+  source: string;
+  crs: Crs;
+  features: VectorFeature[];
+}
+
+const SUPPORTED = new Set(['Point', 'MultiPoint', 'LineString', 'MultiLineString', 'Polygon', 'MultiPolygon']);
+
+/**
+ * Reads GeoJSON (a FeatureCollection, a Feature, or a bare geometry) from a file or an object, checking its structure
+ * and coordinates. Its CRS comes from the legacy `crs` member when present, else EPSG:4326 (RFC 7946).
+ */
+export function readGeoJson(input: string | object, options: { maxBytes?: number } = {}): VectorLayer {
+  const source = typeof input === 'string' ? input : '(GeoJSON object)';
+  let doc: unknown = input;
+  if (typeof input === 'string') {
+    const maxBytes = options.maxBytes ?? 512 * 1024 * 1024;
+    let size: number;
+    try {
+      size = statSync(input).size;
+    } catch {
+      throw new SatError('E_NOT_FOUND', `${input}: no such file`);
+    }
+    if (size > maxBytes) throw new SatError('E_LIMIT', `${input}: ${size} bytes is larger than the GeoJSON limit of ${maxBytes} bytes`);
+    try {
+      doc = JSON.parse(readFileSync(input, 'utf8'));
+    } catch (err) {
+      throw new SatError('E_INPUT', `${input}: not valid JSON (${(err as Error).message})`);
+    }
+  }
+  const fail = (why: string): never => {
+    throw new SatError('E_INPUT', `${source}: ${why}`);
+  };
+  if (typeof doc !== 'object' || doc === null) fail('not a GeoJSON object');
+  const obj = doc as { type?: unknown; features?: unknown; crs?: { properties?: { name?: unknown } } };
+  let crs = WGS84;
+  const crsName = obj.crs?.properties?.name;
+  if (typeof crsName === 'string') crs = parseCrs(crsName);
+
+  let raw: Array<{ geometry: unknown; properties: unknown }>;
+  if (obj.type === 'FeatureCollection') {
+    if (!Array.isArray(obj.features)) fail('FeatureCollection without a "features" array');
+    raw = obj.features as Feature[];
+  } else if (obj.type === 'Feature') {
+    raw = [obj as Feature];
+  } else if (typeof obj.type === 'string' && (SUPPORTED.has(obj.type) || obj.type === 'GeometryCollection')) {
+    raw = [{ geometry: obj, properties: {} }];
+  } else {
+    return fail(`not GeoJSON (type ${JSON.stringify(obj.type)}; expected FeatureCollection, Feature or a geometry)`);
+  }
+  const features = raw.map((f, index) => {
+    const what = `feature ${index}`;
+    if (typeof f !== 'object' || f === null) fail(`${what} is not an object`);
+    if (!f.geometry || typeof f.geometry !== 'object') fail(`${what} has no geometry`);
+    const geometry = f.geometry as Geometry;
+    if (!SUPPORTED.has(geometry.type)) fail(`${what}: unsupported geometry type ${JSON.stringify(geometry.type)}`);
+    checkCoordinates(geometry, crs, (why) => fail(`${what}: ${why}`));
+    const properties = (f.properties ?? {}) as Record<string, unknown>;
+    return { index, geometry, properties };
+  });
+  return { source, crs, features };
+}
+
+function checkCoordinates(g: Geometry, crs: Crs, fail: (why: string) => never): void {
+  const geographic = crs.proj4.includes('+proj=longlat');
+  const position = (p: Position) => {
+    if (!Array.isArray(p) || p.length < 2 || !Number.isFinite(p[0]) || !Number.isFinite(p[1])) fail(`invalid position ${JSON.stringify(p)}`);
+    if (geographic && (Math.abs(p[0]) > 360 || Math.abs(p[1]) > 90)) {
+      fail(`coordinate ${JSON.stringify(p)} is out of range for longitude/latitude (projected coordinates without a "crs" member?)`);
+    }
+  };
+  const ring = (r: Position[], i: number) => {
+    if (!Array.isArray(r) || r.length < 4) fail(`ring ${i} has ${Array.isArray(r) ? r.length : 0} positions (a closed ring needs at least 4)`);
+    r.forEach(position);
+    const [a, b] = [r[0], r[r.length - 1]];
+    if (a[0] !== b[0] || a[1] !== b[1]) fail(`ring ${i} is not closed (first and last positions differ)`);
+  };
+  const polygon = (rings: Position[][]) => {
+    if (!Array.isArray(rings) || rings.length === 0) fail('empty polygon');
+    rings.forEach(ring);
+  };
+  const coords = (g as { coordinates?: unknown }).coordinates;
+  if (!Array.isArray(coords)) fail('geometry without coordinates');
+  switch (g.type) {
+    case 'Point':
+      position(g.coordinates);
+      break;
+    case 'MultiPoint':
+    case 'LineString':
+      if (g.coordinates.length === 0) fail('empty geometry');
+      g.coordinates.forEach(position);
+      break;
+    case 'MultiLineString':
+      if (g.coordinates.length === 0) fail('empty geometry');
+      g.coordinates.forEach((l) => l.forEach(position));
+      break;
+    case 'Polygon':
+      polygon(g.coordinates);
+      break;
+    case 'MultiPolygon':
+      if (g.coordinates.length === 0) fail('empty MultiPolygon');
+      g.coordinates.forEach(polygon);
+      break;
+    default:
+      fail(`unsupported geometry type ${g.type}`);
+  }
+}
+
+export function isAreal(g: Geometry): g is Polygon | MultiPolygon {
+  return g.type === 'Polygon' || g.type === 'MultiPolygon';
+}
