@@ -35,10 +35,11 @@ export function pixelReflectance(cls: number, mx: number, my: number, x: number,
     const bare = hash2(px, py, seed + 32);
     if (bare < 0.25) mean = BARE_SOIL.map((v, b) => v + (MEAN[CROPLAND][b] - v) * bare * 2);
   }
-  const scale = 1 + PATCH_VARIATION * (patch - 0.5) * 2;
+  // Fields and stands differ from each other; open water does not follow parcels.
+  const scale = cls === WATER ? 1 : 1 + PATCH_VARIATION * (patch - 0.5) * 2;
   for (let b = 0; b < out.length; b++) {
     const v = mean[b] * scale + PIXEL_NOISE * gaussian(x, y, seed + 100 + 7 * b);
     // Clouds: reflective and nearly white, more so in the visible.
-    out[b] = v + cloud * (0.55 - 0.05 * b - v) ;
+    out[b] = v + cloud * (0.55 - 0.05 * b - v);
   }
 }
