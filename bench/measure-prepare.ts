@@ -1,0 +1,49 @@
+/**
+ * One measured run of our reader, in its own process so its peak memory is its own.
+ * Modes: "decode" reads every tile window of the scene (all bands, no halo): pure decoding, comparable with GDAL;
+ *        "prepare" runs the tile + preprocess stages (halo, recipe, indices, masks) over the whole scene.
+ * Prints one JSON line: { mode, seconds, maxRssMB, tiles, megapixels }.
+ */
+import { loadSettings } from '../pipeline/config/settings.js';
+import { logger } from '../pipeline/core/logger.js';
+import { loadBandRecipe } from '../pipeline/preprocess/band-recipe.js';
+import { openRaster } from '../pipeline/raster/open-raster.js';
+import { prepareTiles } from '../pipeline/stages/prepare-tiles.js';
+import { makeTileGrid } from '../pipeline/tiling/tile-grid.js';
+
+const [mode, scenePath, recipePath, auxPath] = process.argv.slice(2);
+const settings = loadSettings();
+const started = process.hrtime.bigint();
+const reader = await openRaster(scenePath, { decodeThreads: settings.raster.decodeThreads, blockCacheMB: settings.raster.blockCacheMB });
+const { width, height } = reader.info;
+let tiles = 0;
+
+if (mode === 'decode') {
+  const grid = makeTileGrid({ width, height }, { tileSize: settings.tiling.tileSize, halo: 0 });
+  // Keep a few reads in flight so every decode thread has work, as the prepare stage does.
+  const inFlight: Promise<unknown>[] = [];
+  for (const tile of grid.tiles) {
+    inFlight.push(reader.read(tile.core));
+    if (inFlight.length >= 4) await inFlight.shift();
+    tiles++;
+  }
+  await Promise.all(inFlight);
+} else if (mode === 'prepare') {
+  const grid = makeTileGrid({ width, height }, settings.tiling);
+  const recipe = loadBandRecipe(recipePath);
+  const aux = auxPath ? await openRaster(auxPath) : undefined;
+  const ctx = { settings, logger, progress: () => {} };
+  let validPixels = 0;
+  for await (const { prepared } of prepareTiles({ scene: reader, grid, recipe, aux }, ctx)) {
+    validPixels += prepared.counts.valid;
+    tiles++;
+  }
+  await aux?.close();
+  if (validPixels === 0) throw new Error('no valid pixel was prepared: the benchmark would measure nothing');
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}
+await reader.close();
+const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+const maxRssMB = process.resourceUsage().maxRSS / 1024;
+console.log(JSON.stringify({ mode, seconds, maxRssMB, tiles, megapixels: (width * height) / 1e6 }));
