@@ -4,12 +4,19 @@
  *        "prepare" runs the tile + preprocess stages (halo, recipe, indices, masks) over the whole scene.
  * Prints one JSON line: { mode, seconds, maxRssMB, tiles, megapixels }.
  */
-import { loadSettings } from '../pipeline/config/settings.js';
-import { logger } from '../pipeline/core/logger.js';
-import { loadBandRecipe } from '../pipeline/preprocess/band-recipe.js';
-import { openRaster } from '../pipeline/raster/open-raster.js';
-import { prepareTiles } from '../pipeline/stages/prepare-tiles.js';
-import { makeTileGrid } from '../pipeline/tiling/tile-grid.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+// Measure the product as shipped: the compiled code (`npm run bench` builds it first), whose decode threads
+// start without a TypeScript loader; the sources only when there is no build.
+const dist = fileURLToPath(new URL('../dist/pipeline/', import.meta.url));
+const lib = (m: string) => import(existsSync(dist) ? new URL(`../dist/pipeline/${m}.js`, import.meta.url).href : `../pipeline/${m}.js`);
+const { loadSettings } = (await lib('config/settings')) as typeof import('../pipeline/config/settings.js');
+const { logger } = (await lib('core/logger')) as typeof import('../pipeline/core/logger.js');
+const { loadBandRecipe } = (await lib('preprocess/band-recipe')) as typeof import('../pipeline/preprocess/band-recipe.js');
+const { openRaster } = (await lib('raster/open-raster')) as typeof import('../pipeline/raster/open-raster.js');
+const { prepareTiles } = (await lib('stages/prepare-tiles')) as typeof import('../pipeline/stages/prepare-tiles.js');
+const { makeTileGrid } = (await lib('tiling/tile-grid')) as typeof import('../pipeline/tiling/tile-grid.js');
 
 const [mode, scenePath, recipePath, auxPath] = process.argv.slice(2);
 const settings = loadSettings();

@@ -50,7 +50,8 @@ function dtypeOf(name: string, format: number, bits: number): DType {
   };
   const dtype = table[key];
   if (!dtype) {
-    const kind = format === 1 ? 'unsigned integer' : format === 2 ? 'signed integer' : format === 3 ? 'floating point' : `sample format ${format}`;
+    const kinds: Record<number, string> = { 1: 'unsigned integer', 2: 'signed integer', 3: 'floating point', 5: 'complex integer', 6: 'complex floating point' };
+    const kind = kinds[format] ?? `sample format ${format}`;
     throw new SatError('E_UNSUPPORTED', `${name}: unsupported data type (${bits}-bit ${kind})`);
   }
   return dtype;

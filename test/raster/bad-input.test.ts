@@ -89,6 +89,14 @@ describeWithSharedData('bad raster input', () => {
     expect(err.message).toMatch(/lzma\.tif: unsupported compression LZMA/);
   });
 
+  it.runIf(hasGdal)('an unsupported data type (complex integers) is named', async () => {
+    const file = path.join(tmp, 'complex.tif');
+    execFileSync('gdal_translate', ['-q', '-ot', 'CInt16', sharedPath('05_geotiff_format_variants/rasterio_cc0/rotated.tif'), file]);
+    const err = await failure(openRaster(file));
+    expect(err.code).toBe('E_UNSUPPORTED');
+    expect(err.message).toMatch(/complex\.tif: unsupported data type \(32-bit complex integer\)/);
+  });
+
   it('a window too large or bands that do not exist are refused', async () => {
     const reader = await openRaster(tiled(), { maxWindowMegapixels: 0.1 });
     expect((await failure(reader.read())).code).toBe('E_LIMIT');

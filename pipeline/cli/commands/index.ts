@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { register as demo } from './demo.js';
 import { register as info } from './info.js';
 import { register as synth } from './synth.js';
+import { register as tiles } from './tiles.js';
 
 /** Every subcommand of `sat`, in the order `sat --help` lists them. */
-export const commands: Array<(program: Command) => void> = [demo, info, synth];
+export const commands: Array<(program: Command) => void> = [demo, info, synth, tiles];

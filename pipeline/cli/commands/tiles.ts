@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { loadSettings } from '../../config/settings.js';
+import { SatError } from '../../core/errors.js';
+import { isAreal, readGeoJson } from '../../geo/read-geojson.js';
+import { openRaster } from '../../raster/open-raster.js';
+import { selectTilesForAoi } from '../../tiling/aoi.js';
+import { gridId, makeTileGrid, type TileGrid } from '../../tiling/tile-grid.js';
+
+function integer(flag: string) {
+  return (text: string) => {
+    const v = Number(text);
+    if (!Number.isInteger(v)) throw new SatError('E_INPUT', `${flag} must be an integer (got "${text}")`);
+    return v;
+  };
+}
+
+export function register(program: Command): void {
+  program
+    .command('tiles')
+    .description('the tile grid of a scene, optionally only the tiles an area of interest touches')
+    .argument('<imagery>', 'raster file or URL')
+    .option('--aoi <geojson>', 'area of interest: a GeoJSON Polygon/MultiPolygon (FeatureCollection, Feature or geometry) in any CRS')
+    .option('--tile-size <n>', 'tile edge in pixels (default from settings)', integer('--tile-size'))
+    .option('--halo <n>', 'halo in pixels (default from settings)', integer('--halo'))
+    .option('--json', 'print the grid as JSON')
+    .action(async (imagery: string, opts: { aoi?: string; tileSize?: number; halo?: number; json?: boolean }) => {
+      const settings = loadSettings();
+      const spec = { tileSize: opts.tileSize ?? settings.tiling.tileSize, halo: opts.halo ?? settings.tiling.halo };
+      const reader = await openRaster(imagery);
+      await reader.close();
+      let grid: TileGrid;
+      if (opts.aoi) {
+        const layer = readGeoJson(opts.aoi);
+        const polygons = layer.features.filter((f) => isAreal(f.geometry));
+        if (polygons.length !== 1) {
+          throw new SatError('E_INPUT', `${opts.aoi}: an AOI is one Polygon or MultiPolygon (found ${polygons.length} areal feature(s))`);
+        }
+        grid = selectTilesForAoi(reader.info, spec, { geometry: polygons[0].geometry as never, crs: layer.crs }).grid;
+      } else {
+        grid = makeTileGrid(reader.info, spec);
+      }
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ grid: gridId(grid, spec), ...grid })}\n`);
+        return;
+      }
+      process.stdout.write(
+        `${gridId(grid, spec)}: ${grid.tiles.length} of ${grid.tilesAcross * grid.tilesDown} tiles (${grid.tilesAcross} x ${grid.tilesDown})\n` +
+          grid.tiles.map((t) => `${t.id}  core ${t.core.col},${t.core.row} ${t.core.width}x${t.core.height}`).join('\n') +
+          '\n',
+      );
+    });
+}
