@@ -7,7 +7,7 @@ import { readMetadata, type BlockLayout } from './read-metadata.js';
 import { coalesceRanges, type ByteSource } from './sources/byte-source.js';
 import { openFileSource } from './sources/file-source.js';
 import { openHttpSource } from './sources/http-source.js';
-import { allocPixels, DTYPE_BYTES, type PixelArray, type PixelWindow, type RasterData, type RasterInfo } from './types.js';
+import { allocPixels, viewPixels, type PixelArray, type PixelWindow, type RasterData, type RasterInfo } from './types.js';
 
 export interface OpenRasterOptions {
   /** Threads that decode blocks; 0 or undefined = one per core. */
@@ -222,8 +222,7 @@ class BlockRasterReader implements RasterReader {
         `${this.info.source}: cannot decode ${this.info.tiled ? 'tile' : 'strip'} ${index} (offset ${this.layout.offsets[index]}, ${compressed.length} bytes, ${this.info.compression}): ${(err as Error).message}`,
       );
     }
-    const view = allocPixels(this.info.dtype, 0).constructor as new (b: ArrayBuffer, o: number, n: number) => TypedBlock;
-    return new view(buffer, 0, buffer.byteLength / DTYPE_BYTES[this.info.dtype]);
+    return viewPixels(this.info.dtype, buffer);
   }
 
   async close(): Promise<void> {

@@ -74,23 +74,27 @@ export const DTYPE_BYTES: Record<DType, number> = {
   float64: 8,
 };
 
+const PIXEL_ARRAY: Record<DType, { new (length: number): PixelArray; new (buffer: ArrayBuffer, offset?: number, length?: number): PixelArray }> = {
+  uint8: Uint8Array,
+  int8: Int8Array,
+  uint16: Uint16Array,
+  int16: Int16Array,
+  uint32: Uint32Array,
+  int32: Int32Array,
+  float32: Float32Array,
+  float64: Float64Array,
+};
+
 export function allocPixels(dtype: DType, length: number): PixelArray {
-  switch (dtype) {
-    case 'uint8':
-      return new Uint8Array(length);
-    case 'int8':
-      return new Int8Array(length);
-    case 'uint16':
-      return new Uint16Array(length);
-    case 'int16':
-      return new Int16Array(length);
-    case 'uint32':
-      return new Uint32Array(length);
-    case 'int32':
-      return new Int32Array(length);
-    case 'float32':
-      return new Float32Array(length);
-    case 'float64':
-      return new Float64Array(length);
-  }
+  return new PIXEL_ARRAY[dtype](length);
+}
+
+/** A typed view of `dtype` over a whole buffer (no copy). */
+export function viewPixels(dtype: DType, buffer: ArrayBuffer): PixelArray {
+  return new PIXEL_ARRAY[dtype](buffer, 0, buffer.byteLength / DTYPE_BYTES[dtype]);
+}
+
+/** Whether an array holds samples of `dtype`. */
+export function isPixelArrayOf(dtype: DType, array: PixelArray): boolean {
+  return array instanceof PIXEL_ARRAY[dtype];
 }

@@ -7,7 +7,7 @@ import { SatError } from '../core/errors.js';
 import { crsFromEpsg } from '../geo/crs.js';
 import { decodeBlock } from './decode/decode-block.js';
 import { encodeIfd, firstIfdPointer, tiffHeader, TIFF_TYPE, type TiffEntry } from './tiff-directory.js';
-import { allocPixels, DTYPE_BYTES, type DType, type GeoTransform, type PixelArray, type PixelWindow, type RasterData } from './types.js';
+import { allocPixels, DTYPE_BYTES, isPixelArrayOf, viewPixels, type DType, type GeoTransform, type PixelArray, type PixelWindow, type RasterData } from './types.js';
 
 const deflate = promisify(deflateCb);
 
@@ -333,8 +333,7 @@ class TiledGeoTiffWriter implements GeoTiffWriter {
       { compression: o.compression === 'deflate' ? 8 : 1, dtype: o.dtype, width: o.tileSize, rows: o.tileSize, samples: o.bands, predictor: o.predictor, littleEndian: true },
       bytes,
     );
-    const Ctor = allocPixels(o.dtype, 0).constructor as new (b: ArrayBuffer) => PixelArray;
-    return new Ctor(buffer);
+    return viewPixels(o.dtype, buffer);
   }
 
   private async writeDirectories(levels: Level[]): Promise<void> {
@@ -413,7 +412,7 @@ function checkBands(file: string, what: string, bands: PixelArray[], expectedBan
   if (bands.length !== expectedBands) throw new SatError('E_INPUT', `${file}: ${what} has ${bands.length} band(s), expected ${expectedBands}`);
   bands.forEach((b, i) => {
     if (b.length !== length) throw new SatError('E_INPUT', `${file}: ${what} band ${i + 1} has ${b.length} pixels, expected ${length}`);
-    if (b.constructor !== allocPixels(dtype, 0).constructor) {
+    if (!isPixelArrayOf(dtype, b)) {
       throw new SatError('E_INPUT', `${file}: ${what} band ${i + 1} is a ${b.constructor.name}, expected ${dtype}`);
     }
   });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadSettings } from '../../config/settings.js';
 import { SatError } from '../../core/errors.js';
 import { runDemo } from '../../workflows/run-demo.js';
+import { integerOption } from '../parse-options.js';
 import { createProgress, type Progress } from '../progress.js';
 
 export function register(program: Command): void {
@@ -9,14 +10,12 @@ export function register(program: Command): void {
     .command('demo')
     .description('run the pipeline in-process on a generated scene (no input files, no Redis)')
     .option('--out <dir>', 'output folder', 'out/demo')
-    .option('--size <n>', 'scene size in pixels', '1024')
-    .option('--seed <n>', 'random seed', '1')
+    .option('--size <n>', 'scene size in pixels', integerOption('--size'), 1024)
+    .option('--seed <n>', 'random seed', integerOption('--seed'), 1)
     .option('--config <file>', 'settings file (YAML) over config/default.yaml')
-    .action(async (opts: { out: string; size: string; seed: string; config?: string }) => {
-      const size = Number(opts.size);
-      const seed = Number(opts.seed);
-      if (!Number.isInteger(size) || size < 64 || size > 20000) throw new SatError('E_INPUT', `--size must be an integer from 64 to 20000 (got ${opts.size})`);
-      if (!Number.isInteger(seed)) throw new SatError('E_INPUT', `--seed must be an integer (got ${opts.seed})`);
+    .action(async (opts: { out: string; size: number; seed: number; config?: string }) => {
+      const { size, seed } = opts;
+      if (size < 64 || size > 20000) throw new SatError('E_INPUT', `--size must be from 64 to 20000 (got ${size})`);
       const bars = new Map<string, Progress>();
       const summary = await runDemo({
         outDir: opts.out,

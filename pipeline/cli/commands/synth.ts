@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { SatError } from '../../core/errors.js';
 import { generateScene } from '../../synth/generate-scene.js';
+import { integerOption, numberOption } from '../parse-options.js';
 import { createProgress } from '../progress.js';
 
 function parseSize(text: string): [number, number] {
@@ -9,26 +10,18 @@ function parseSize(text: string): [number, number] {
   return [Number(m[1]), Number(m[2] ?? m[1])];
 }
 
-function number(flag: string) {
-  return (text: string) => {
-    const v = Number(text);
-    if (!Number.isFinite(v)) throw new SatError('E_INPUT', `${flag} must be a number (got "${text}")`);
-    return v;
-  };
-}
-
 export function register(program: Command): void {
   program
     .command('synth')
     .description('generate a synthetic Sentinel-2-like scene with exact ground truth (classes, buildings, clouds, regions)')
     .requiredOption('--size <N|WxH>', 'scene size in pixels')
     .requiredOption('--out <dir>', 'output folder (must not exist or be empty, unless --force)')
-    .option('--seed <n>', 'random seed', number('--seed'), 1)
-    .option('--bands <4|6>', '6: B02 B03 B04 B08 B11 B12; 4: B02 B03 B04 B08', number('--bands'), 6)
-    .option('--pixel-size <m>', 'metres per pixel', number('--pixel-size'), 10)
-    .option('--cloud-cover <f>', 'share of the scene under cloud, 0 to 0.9', number('--cloud-cover'), 0.03)
-    .option('--regions <k>', 'number of regions tiling the scene (default grows with the size)', number('--regions'))
-    .option('--tile-size <t>', 'GeoTIFF tile size', number('--tile-size'), 256)
+    .option('--seed <n>', 'random seed', integerOption('--seed'), 1)
+    .option('--bands <4|6>', '6: B02 B03 B04 B08 B11 B12; 4: B02 B03 B04 B08', integerOption('--bands'), 6)
+    .option('--pixel-size <m>', 'metres per pixel', numberOption('--pixel-size'), 10)
+    .option('--cloud-cover <f>', 'share of the scene under cloud, 0 to 0.9', numberOption('--cloud-cover'), 0.03)
+    .option('--regions <k>', 'number of regions tiling the scene (default grows with the size)', integerOption('--regions'))
+    .option('--tile-size <t>', 'GeoTIFF tile size', integerOption('--tile-size'), 256)
     .option('--overviews', 'add overviews (2, 4, 8) to the rasters')
     .option('--force', 'replace a non-empty output folder')
     .action(async (opts) => {

@@ -5,14 +5,7 @@ import { isAreal, readGeoJson } from '../../geo/read-geojson.js';
 import { openRaster } from '../../raster/open-raster.js';
 import { selectTilesForAoi } from '../../tiling/aoi.js';
 import { gridId, makeTileGrid, type TileGrid } from '../../tiling/tile-grid.js';
-
-function integer(flag: string) {
-  return (text: string) => {
-    const v = Number(text);
-    if (!Number.isInteger(v)) throw new SatError('E_INPUT', `${flag} must be an integer (got "${text}")`);
-    return v;
-  };
-}
+import { integerOption } from '../parse-options.js';
 
 export function register(program: Command): void {
   program
@@ -20,8 +13,8 @@ export function register(program: Command): void {
     .description('the tile grid of a scene, optionally only the tiles an area of interest touches')
     .argument('<imagery>', 'raster file or URL')
     .option('--aoi <geojson>', 'area of interest: a GeoJSON Polygon/MultiPolygon (FeatureCollection, Feature or geometry) in any CRS')
-    .option('--tile-size <n>', 'tile edge in pixels (default from settings)', integer('--tile-size'))
-    .option('--halo <n>', 'halo in pixels (default from settings)', integer('--halo'))
+    .option('--tile-size <n>', 'tile edge in pixels (default from settings)', integerOption('--tile-size'))
+    .option('--halo <n>', 'halo in pixels (default from settings)', integerOption('--halo'))
     .option('--json', 'print the grid as JSON')
     .action(async (imagery: string, opts: { aoi?: string; tileSize?: number; halo?: number; json?: boolean }) => {
       const settings = loadSettings();

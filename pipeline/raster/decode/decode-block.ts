@@ -1,6 +1,6 @@
 import { inflateSync } from 'node:zlib';
 import { getDecoder } from 'geotiff';
-import { DTYPE_BYTES } from '../types.js';
+import { DTYPE_BYTES, viewPixels, type PixelArray } from '../types.js';
 import type { BlockCodec } from './block-codec.js';
 import { undoFloatingPointPrediction, undoHorizontalDifferencing } from './predictor.js';
 
@@ -90,29 +90,11 @@ export async function decodeBlock(codec: BlockCodec, compressed: Uint8Array): Pr
   }
   if (!codec.littleEndian && bytesPerSample > 1 && codec.compression !== 7) swapBytes(bytes, bytesPerSample);
   if (codec.predictor === 2) {
-    const view = integerView(codec.dtype, bytes.buffer);
+    if (codec.dtype.startsWith('float')) throw new Error(`horizontal predictor on ${codec.dtype} data`);
+    const view = viewPixels(codec.dtype, bytes.buffer) as Exclude<PixelArray, Float32Array | Float64Array>;
     undoHorizontalDifferencing(view, codec.width, codec.rows, codec.samples);
   }
   return bytes.buffer;
-}
-
-function integerView(dtype: BlockCodec['dtype'], buffer: ArrayBuffer) {
-  switch (dtype) {
-    case 'uint8':
-      return new Uint8Array(buffer);
-    case 'int8':
-      return new Int8Array(buffer);
-    case 'uint16':
-      return new Uint16Array(buffer);
-    case 'int16':
-      return new Int16Array(buffer);
-    case 'uint32':
-      return new Uint32Array(buffer);
-    case 'int32':
-      return new Int32Array(buffer);
-    default:
-      throw new Error(`horizontal predictor on ${dtype} data`);
-  }
 }
 
 // libjpeg's fixed-point YCbCr → RGB (jdcolor.c), so that our pixels are the ones GDAL reports.
