@@ -7,13 +7,7 @@ import type { StageContext } from './stage-context.js';
  * georeferenced, with a known CRS. Returns the open reader; its `info` is the scene metadata artifact.
  */
 export async function ingest(imagery: string, ctx: StageContext): Promise<RasterReader> {
-  const { raster } = ctx.settings;
-  const reader = await openRaster(imagery, {
-    decodeThreads: raster.decodeThreads,
-    blockCacheMB: raster.blockCacheMB,
-    httpTimeoutMs: raster.httpTimeoutMs,
-    maxWindowMegapixels: raster.maxWindowMegapixels,
-  });
+  const reader = await openRaster(imagery, ctx.settings.raster);
   const { info } = reader;
   const problem = !info.geotransform ? 'has no georeferencing (no geotransform)' : !info.proj4 ? 'has no coordinate reference system' : null;
   if (problem) {

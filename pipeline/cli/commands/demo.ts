@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { loadSettings } from '../../config/settings.js';
 import { SatError } from '../../core/errors.js';
 import { runDemo } from '../../workflows/run-demo.js';
+import { cliSettings } from '../cli-settings.js';
 import { integerOption } from '../parse-options.js';
 import { createProgress, type Progress } from '../progress.js';
 
@@ -21,7 +21,7 @@ export function register(program: Command): void {
         outDir: opts.out,
         size,
         seed,
-        settings: loadSettings(opts.config),
+        settings: cliSettings(opts.config),
         progress: (step, fraction) => {
           let bar = bars.get(step);
           if (!bar) bars.set(step, (bar = createProgress(step)));

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { computeBandStats, type BandStats } from '../../raster/band-stats.js';
 import { openRaster } from '../../raster/open-raster.js';
 import type { RasterInfo } from '../../raster/types.js';
+import { cliSettings } from '../cli-settings.js';
 import { createProgress } from '../progress.js';
 
 /** JSON has no NaN: a NaN nodata value is written as the string "nan". */
@@ -63,7 +64,7 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON object: width, height, bands, dtype, epsg, geotransform (GDAL order), nodata ("nan" for NaN)')
     .option('--stats', 'also compute per-band valid_count, min, max, mean (nodata and NaN excluded)')
     .action(async (file: string, opts: { json?: boolean; stats?: boolean }) => {
-      const reader = await openRaster(file);
+      const reader = await openRaster(file, cliSettings().raster);
       try {
         let stats: BandStats[] | undefined;
         if (opts.stats) {

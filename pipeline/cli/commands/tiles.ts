@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { loadSettings } from '../../config/settings.js';
 import { SatError } from '../../core/errors.js';
 import { isAreal, readGeoJson } from '../../geo/read-geojson.js';
 import { openRaster } from '../../raster/open-raster.js';
 import { selectTilesForAoi } from '../../tiling/aoi.js';
 import { gridId, makeTileGrid, type TileGrid } from '../../tiling/tile-grid.js';
+import { cliSettings } from '../cli-settings.js';
 import { integerOption } from '../parse-options.js';
 
 export function register(program: Command): void {
@@ -17,9 +17,9 @@ export function register(program: Command): void {
     .option('--halo <n>', 'halo in pixels (default from settings)', integerOption('--halo'))
     .option('--json', 'print the grid as JSON')
     .action(async (imagery: string, opts: { aoi?: string; tileSize?: number; halo?: number; json?: boolean }) => {
-      const settings = loadSettings();
+      const settings = cliSettings();
       const spec = { tileSize: opts.tileSize ?? settings.tiling.tileSize, halo: opts.halo ?? settings.tiling.halo };
-      const reader = await openRaster(imagery);
+      const reader = await openRaster(imagery, settings.raster);
       await reader.close();
       let grid: TileGrid;
       if (opts.aoi) {
