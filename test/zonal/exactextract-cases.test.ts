@@ -1,0 +1,94 @@
+/** Exact coverage-weighted statistics against the expected values of exactextract's test suite (06/exactextract_expected.json). */
+import { readFileSync } from 'node:fs';
+import type { Polygon } from 'geojson';
+import { expect, it } from 'vitest';
+import { exactCoverage } from '../../pipeline/zonal/exact-coverage.js';
+import { pixelRings } from '../../pipeline/zonal/pixel-rings.js';
+import { zonalStatistics } from '../../pipeline/zonal/zonal-statistics.js';
+import { inlineRaster } from '../helpers/inline-raster.js';
+import { describeWithSharedData, hasSharedData, sharedPath } from '../helpers/shared-data.js';
+
+interface Case {
+  id: string;
+  raster: string | { rows_top_to_bottom: number[][] | string; nodata?: number };
+  weights?: { rows_top_to_bottom: number[][] };
+  polygon_bbox_xmin_ymin_xmax_ymax?: number[];
+  polygons?: Record<string, number[]>;
+  expected: Record<string, any>;
+}
+
+const data = hasSharedData ? JSON.parse(readFileSync(sharedPath('06_zonal_stats_reference/exactextract_expected.json'), 'utf8')) : { cases: [], rasters: {} };
+const byId = (id: string): Case => data.cases.find((c: Case) => c.id === id);
+const box = ([a, b, c, d]: number[]): Polygon => ({ type: 'Polygon', coordinates: [[[a, b], [c, b], [c, d], [a, d], [a, b]]] });
+
+/** The named rasters of the JSON, including the one given by a definition (r10_nodata_lower_left). */
+function rasterRows(name: string): { rows: number[][]; nodata?: number } {
+  const r = data.rasters[name];
+  if (r.rows_top_to_bottom) return { rows: r.rows_top_to_bottom, nodata: r.nodata };
+  // "values 1..100 row-major; rows 6-9 x cols 0-3 set to -999"
+  const rows = Array.from({ length: 10 }, (_, i) => Array.from({ length: 10 }, (_, j) => (i >= 6 && j <= 3 ? -999 : i * 10 + j + 1)));
+  return { rows, nodata: r.nodata };
+}
+
+async function stats(c: Case, raster = c.raster as string, polygon = c.polygon_bbox_xmin_ymin_xmax_ymax!) {
+  const { rows, nodata } = rasterRows(raster);
+  const reader = await inlineRaster(rows, { nodata });
+  const weights = c.weights ? await inlineRaster(c.weights.rows_top_to_bottom) : undefined;
+  const [s] = await zonalStatistics(reader, [{ id: 1, geometry: box(polygon) }], { method: 'exact', weights, categorical: true });
+  await reader.close();
+  await weights?.close();
+  return s;
+}
+
+describeWithSharedData('exactextract test-suite facts', () => {
+  it('basic_square: coverage fractions, count, mean, min, max, population stdev', async () => {
+    const c = byId('basic_square');
+    const coverage = exactCoverage(pixelRings(box(c.polygon_bbox_xmin_ymin_xmax_ymax!), [0, 1, 0, 3, 0, -1]), { col: 0, row: 0, width: 3, height: 3 });
+    expect(Array.from(coverage)).toEqual(c.expected.coverage);
+    const s = await stats(c);
+    expect(s.count).toBe(c.expected.count);
+    expect(s.mean).toBe(c.expected.mean);
+    expect(s.sum).toBe(c.expected.sum_implied);
+    expect([s.min, s.max]).toEqual([c.expected.min, c.expected.max]);
+    expect(s.std).toBeCloseTo(c.expected.stdev, 9);
+  });
+
+  it('tiny square in one cell and the doubled raster', async () => {
+    const tiny = await stats(byId('tiny_square_in_one_cell'));
+    expect(tiny.count).toBe(0.25);
+    expect(tiny.mean).toBe(7);
+    const doubled = byId('second_raster_doubled');
+    const s = await stats(doubled);
+    expect([s.count, s.mean]).toEqual([doubled.expected.count, doubled.expected.mean]);
+  });
+
+  it('weighted means and sums', async () => {
+    for (const id of ['weighted_unequal', 'weighted_one_cell_weight', 'weighted_middle_row']) {
+      const c = byId(id);
+      const s = await stats(c);
+      expect(s.weighted_mean, id).toBeCloseTo(c.expected.weighted_mean, 9);
+      if (c.expected.weighted_sum !== undefined) expect(s.weighted_sum).toBeCloseTo(c.expected.weighted_sum, 9);
+      if (c.expected.mean !== undefined) expect(s.mean).toBeCloseTo(c.expected.mean, 9);
+    }
+  });
+
+  it('class fractions (categorical)', async () => {
+    const c = byId('frac_per_class');
+    for (const [name, bbox] of Object.entries(c.polygons!)) {
+      const s = await stats(c, c.raster as string, bbox);
+      const frac = Object.fromEntries(Object.entries(s.classes!).map(([k, v]) => [k, v.fraction]));
+      expect(frac, name).toEqual(c.expected[name].frac);
+    }
+  });
+
+  it('nodata: fully inside nodata gives no mean; partial coverage of nodata divides by the valid coverage', async () => {
+    const inside = await stats(byId('nodata_fully_inside_nodata'));
+    expect(inside.count).toBe(0);
+    expect(inside.mean).toBeNull(); // exactextract: NaN
+    expect(inside.nodata).toBe(9);
+    const partial = byId('nodata_partial');
+    const s = await stats(partial);
+    expect(s.sum).toBeCloseTo(partial.expected.sum, 9);
+    expect(s.mean).toBeCloseTo(partial.expected.mean, 9);
+  });
+});
