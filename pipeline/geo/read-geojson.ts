@@ -20,9 +20,10 @@ const SUPPORTED = new Set(['Point', 'MultiPoint', 'LineString', 'MultiLineString
 
 /**
  * Reads GeoJSON (a FeatureCollection, a Feature, or a bare geometry) from a file or an object, checking its structure
- * and coordinates. Its CRS comes from the legacy `crs` member when present, else EPSG:4326 (RFC 7946).
+ * and coordinates. Its CRS comes from `options.crs` when given (the user knows better, e.g. files whose `crs`
+ * member is wrong), else from the legacy `crs` member, else EPSG:4326 (RFC 7946).
  */
-export function readGeoJson(input: string | object, options: { maxBytes?: number } = {}): VectorLayer {
+export function readGeoJson(input: string | object, options: { maxBytes?: number; crs?: Crs } = {}): VectorLayer {
   const source = typeof input === 'string' ? input : '(GeoJSON object)';
   let doc: unknown = input;
   if (typeof input === 'string') {
@@ -45,9 +46,8 @@ export function readGeoJson(input: string | object, options: { maxBytes?: number
   };
   if (typeof doc !== 'object' || doc === null) fail('not a GeoJSON object');
   const obj = doc as { type?: unknown; features?: unknown; crs?: { properties?: { name?: unknown } } };
-  let crs = WGS84;
   const crsName = obj.crs?.properties?.name;
-  if (typeof crsName === 'string') crs = parseCrs(crsName);
+  const crs = options.crs ?? (typeof crsName === 'string' ? parseCrs(crsName) : WGS84);
 
   let raw: Array<{ geometry: unknown; properties: unknown }>;
   if (obj.type === 'FeatureCollection') {

@@ -25,9 +25,9 @@ export function centroidCoverage(polygons: PixelRing[][], window: PixelWindow): 
       }
       xs.sort((a, b) => a - b);
       for (let k = 0; k + 1 < xs.length; k += 2) {
-        // Cells whose centre x + 0.5 lies in [xs[k], xs[k+1]).
-        const from = Math.max(c0, Math.ceil(xs[k] - 0.5));
-        const to = Math.min(c0 + w, Math.ceil(xs[k + 1] - 0.5));
+        // Cells whose centre lies in (xs[k], xs[k+1]]: GDAL's rounding, so a centre exactly on an edge goes the same way.
+        const from = Math.max(c0, Math.floor(xs[k] + 0.5));
+        const to = Math.min(c0 + w, Math.floor(xs[k + 1] + 0.5));
         for (let c = from; c < to; c++) out[r * w + c - c0] = 1;
       }
     }

@@ -1,0 +1,76 @@
+/** Pixel-centre and all-touched zonal statistics against rasterstats' test facts and GDAL references (06/rasterstats_expected.json). */
+import { readFileSync } from 'node:fs';
+import type { MultiPolygon, Polygon } from 'geojson';
+import { expect, it } from 'vitest';
+import { readGeoJson } from '../../pipeline/geo/read-geojson.js';
+import { openRaster } from '../../pipeline/raster/open-raster.js';
+import { zonalStatistics, type CoverageMethod, type ZoneStats } from '../../pipeline/zonal/zonal-statistics.js';
+import { describeWithSharedData, hasSharedData, sharedPath } from '../helpers/shared-data.js';
+
+const dir = (f: string) => sharedPath('06_zonal_stats_reference', f);
+const expected = hasSharedData ? JSON.parse(readFileSync(dir('rasterstats_expected.json'), 'utf8')) : { cases: [] };
+const byId = (id: string) => expected.cases.find((c: { id: string }) => c.id === id);
+
+/** rasterstats ignores CRS; the vectors are in the raster's Albers metres (some .prj files wrongly say WGS84). */
+async function run(raster: string, vector: string, method: CoverageMethod, categorical = false): Promise<ZoneStats[]> {
+  const reader = await openRaster(dir(`rasterstats_data/${raster}`));
+  const layer = readGeoJson(dir(`rasterstats_data_geojson/${vector}`), { crs: { epsg: null, proj4: reader.info.proj4! } });
+  const zones = layer.features.map((f, i) => ({ id: (f.properties.id as number) ?? i, geometry: f.geometry as Polygon | MultiPolygon }));
+  const stats = await zonalStatistics(reader, zones, { method, categorical });
+  await reader.close();
+  return stats;
+}
+
+function matchesGdal(ours: ZoneStats, ref: { count: number; nodata_or_masked: number; min?: number; max?: number; mean?: number; sum?: number; std?: number }) {
+  expect(ours.count).toBe(ref.count);
+  expect(ours.nodata).toBe(ref.nodata_or_masked);
+  if (ref.count === 0) return expect(ours.mean).toBeNull();
+  for (const k of ['min', 'max', 'mean', 'sum', 'std'] as const) expect(ours[k]!, k).toBeCloseTo(ref[k]!, 4);
+}
+
+describeWithSharedData('rasterstats test-suite facts', () => {
+  it('polygons, pixel-centre rule: counts 75 and 50, mean 14.66, and GDAL statistics', async () => {
+    const s = await run('slope.tif', 'polygons.geojson', 'centroid');
+    expect(s.map((z) => z.count)).toEqual([75, 50]);
+    expect(Number(s[0].mean!.toFixed(2))).toBe(14.66);
+    byId('polygons_default').gdal_reference.forEach((ref: never, i: number) => matchesGdal(s[i], ref));
+  });
+
+  it('polygons, all-touched rule: counts 95 and 73', async () => {
+    const s = await run('slope.tif', 'polygons.geojson', 'all-touched');
+    expect(s.map((z) => z.count)).toEqual([95, 73]);
+    byId('polygons_all_touched').gdal_reference.forEach((ref: never, i: number) => matchesGdal(s[i], ref));
+  });
+
+  it('multipolygons: count 125', async () => {
+    const s = await run('slope.tif', 'multipolygons.geojson', 'centroid');
+    expect(s[0].count).toBe(125);
+  });
+
+  it('categorical slope classes: polygon 1 is all class 1 (75 cells), polygon 2 has class 5', async () => {
+    const s = await run('slope_classes.tif', 'polygons.geojson', 'centroid', true);
+    expect(s[0].classes!['1'].count).toBe(75);
+    expect(s[1].classes!['5']).toBeDefined();
+    const ref = byId('categorical').gdal_reference;
+    for (const [i, r] of ref.entries()) {
+      const ours = Object.fromEntries(Object.entries(s[i].classes!).map(([k, v]) => [Number(k).toFixed(1), v.count]));
+      expect(ours).toEqual(r.histogram);
+    }
+  });
+
+  it('nodata: some (36/19 nodata, 39/31 counted) and all (75/50 nodata, 0 counted)', async () => {
+    const some = await run('slope_nodata.tif', 'polygons.geojson', 'centroid');
+    expect(some.map((z) => [z.nodata, z.count])).toEqual([[36, 39], [19, 31]]);
+    const all = await run('all_nodata.tif', 'polygons.geojson', 'centroid');
+    expect(all.map((z) => [z.nodata, z.count])).toEqual([[75, 0], [50, 0]]);
+  });
+
+  it('partly overlapping polygons have counts > 0 matching GDAL; polygons outside are reported with count 0', async () => {
+    const partial = await run('slope.tif', 'polygons_partial_overlap.geojson', 'centroid');
+    expect(partial.every((z) => z.count > 0)).toBe(true);
+    byId('partial_overlap').gdal_reference.forEach((ref: never, i: number) => matchesGdal(partial[i], ref));
+    const none = await run('slope.tif', 'polygons_no_overlap.geojson', 'centroid');
+    expect(none.length).toBe(byId('no_overlap').gdal_reference.length);
+    expect(none.every((z) => z.count === 0 && z.mean === null)).toBe(true);
+  });
+});
