@@ -3,6 +3,7 @@ import { register as demo } from './demo.js';
 import { register as info } from './info.js';
 import { register as synth } from './synth.js';
 import { register as tiles } from './tiles.js';
+import { register as zonal } from './zonal.js';
 
 /** Every subcommand of `sat`, in the order `sat --help` lists them. */
-export const commands: Array<(program: Command) => void> = [demo, info, synth, tiles];
+export const commands: Array<(program: Command) => void> = [demo, info, synth, tiles, zonal];

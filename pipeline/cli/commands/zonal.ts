@@ -1,0 +1,79 @@
+import type { Command } from 'commander';
+import { SatError } from '../../core/errors.js';
+import { parseCrs, type Crs } from '../../geo/crs.js';
+import { openRaster } from '../../raster/open-raster.js';
+import { cellAreaFunction } from '../../zonal/cell-area.js';
+import { loadRegions, regionsInCrs } from '../../zonal/load-regions.js';
+import { zonalStatistics, type CoverageMethod, type ZoneStats } from '../../zonal/zonal-statistics.js';
+import { cliSettings } from '../cli-settings.js';
+import { integerOption } from '../parse-options.js';
+import { createProgress } from '../progress.js';
+
+const METHODS: CoverageMethod[] = ['exact', 'centroid', 'all-touched'];
+
+function toCsv(stats: ZoneStats[], categorical: boolean): string {
+  const head = ['id', 'count', 'sum', 'mean', 'min', 'max', 'std', 'nodata'];
+  const weighted = stats.some((s) => s.weighted_mean !== undefined);
+  if (weighted) head.push('weighted_sum', 'weighted_mean');
+  const cell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v));
+  if (categorical) {
+    const lines = ['id,class,count,area_m2,fraction'];
+    for (const s of stats) for (const [k, c] of Object.entries(s.classes ?? {})) lines.push([s.id, k, c.count, c.area_m2, c.fraction].map(cell).join(','));
+    return `${lines.join('\n')}\n`;
+  }
+  return `${[head.join(','), ...stats.map((s) => head.map((k) => cell((s as unknown as Record<string, unknown>)[k])).join(','))].join('\n')}\n`;
+}
+
+export function register(program: Command): void {
+  program
+    .command('zonal')
+    .description('statistics of a raster per region: exact cell coverage (or pixel-centre / all-touched), true areas')
+    .argument('<raster>', 'raster file or URL')
+    .argument('<regions>', 'regions as GeoJSON (any CRS its "crs" member or EPSG:4326 implies)')
+    .requiredOption('--id-field <field>', 'property holding each region\'s unique id')
+    .option('--band <n>', 'band of the raster', integerOption('--band'), 1)
+    .option('--method <m>', `how cells count: ${METHODS.join(', ')}`, 'exact')
+    .option('--categorical', 'per class value: covered cells, area in m² and share of the region')
+    .option('--weights <raster>', 'weights raster on the same grid (e.g. population): adds weighted_sum and weighted_mean')
+    .option('--regions-crs <crs>', 'the CRS of the regions\' coordinates when their file says nothing or the wrong thing ("raster" = the raster\'s)')
+    .option('--format <f>', 'json or csv', 'json')
+    .action(async (rasterPath: string, regionsPath: string, opts) => {
+      if (!METHODS.includes(opts.method)) throw new SatError('E_INPUT', `--method must be one of ${METHODS.join(', ')} (got "${opts.method}")`);
+      if (!['json', 'csv'].includes(opts.format)) throw new SatError('E_INPUT', `--format must be json or csv (got "${opts.format}")`);
+      const settings = cliSettings();
+      const raster = await openRaster(rasterPath, settings.raster);
+      const weights = opts.weights ? await openRaster(opts.weights, settings.raster) : undefined;
+      try {
+        const { info } = raster;
+        if (!info.geotransform) throw new SatError('E_INPUT', `${rasterPath}: has no georeferencing`);
+        if (weights && (weights.info.width !== info.width || weights.info.height !== info.height || JSON.stringify(weights.info.geotransform) !== JSON.stringify(info.geotransform))) {
+          throw new SatError('E_INPUT', `${opts.weights}: the weights raster is not on the grid of ${rasterPath}`);
+        }
+        const rasterCrs: Crs | null = info.proj4 ? { epsg: info.epsg, proj4: info.proj4 } : null;
+        let override: Crs | undefined;
+        if (opts.regionsCrs === 'raster') {
+          if (!rasterCrs) throw new SatError('E_INPUT', `${rasterPath}: has no CRS, so --regions-crs raster means nothing`);
+          override = rasterCrs;
+        } else if (opts.regionsCrs) {
+          override = parseCrs(opts.regionsCrs);
+        }
+        const set = loadRegions(regionsPath, opts.idField, { crs: override });
+        if (!rasterCrs) throw new SatError('E_INPUT', `${rasterPath}: has no CRS, so the regions cannot be placed on it`);
+        const zones = regionsInCrs(set, rasterCrs);
+        const progress = createProgress('zonal');
+        const stats = await zonalStatistics(raster, zones, {
+          method: opts.method,
+          band: opts.band,
+          categorical: Boolean(opts.categorical),
+          weights,
+          cellArea: opts.categorical ? cellAreaFunction(info.geotransform, rasterCrs) : undefined,
+          onProgress: (done, total) => progress.update(done / total),
+        });
+        progress.stop();
+        process.stdout.write(opts.format === 'csv' ? toCsv(stats, Boolean(opts.categorical)) : `${JSON.stringify(stats, null, 1)}\n`);
+      } finally {
+        await raster.close();
+        await weights?.close();
+      }
+    });
+}
