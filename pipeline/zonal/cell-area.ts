@@ -13,10 +13,28 @@ export function geodesicRingArea(ring: [number, number][]): number {
   return Math.abs(polygon.Compute(false, true).area ?? 0);
 }
 
+const A = 6378137;
+const F = 1 / 298.257223563;
+const E2 = F * (2 - F);
+const E = Math.sqrt(E2);
+const B2 = A * A * (1 - E2);
+
+/** Ellipsoidal area (m²) per radian of longitude between the equator and latitude phi (radians), WGS84. */
+function zoneArea(phi: number): number {
+  const s = Math.sin(phi);
+  return (B2 / 2) * (s / (1 - E2 * s * s) + (1 / (2 * E)) * Math.log((1 + E * s) / (1 - E * s)));
+}
+
+/** Exact ellipsoidal area of a longitude/latitude cell (degrees). */
+export function lonLatCellArea(lat0: number, lat1: number, dLon: number): number {
+  const rad = Math.PI / 180;
+  return Math.abs(zoneArea(lat1 * rad) - zoneArea(lat0 * rad)) * Math.abs(dLon) * rad;
+}
+
 /**
- * True ground area of raster cells on the WGS84 ellipsoid, whatever the grid's CRS: each cell is the
- * geodesic polygon through its four corners. Exact per row for north-up geographic grids (all cells of a row are equal);
- * for projected grids computed on a lattice every `step` cells and interpolated, since the area changes smoothly.
+ * True ground area of raster cells on the WGS84 ellipsoid, whatever the grid's CRS. North-up grids in
+ * longitude/latitude: exact (the zone between two parallels). Other grids: the geodesic polygon through each
+ * cell's four corners, computed on a lattice every `step` cells and interpolated, since it changes smoothly.
  */
 export function cellAreaFunction(gt: GeoTransform, crs: Crs, options: { step?: number } = {}): (col: number, row: number) => number {
   const toLonLat = makeTransform(crs, WGS84);
@@ -27,15 +45,8 @@ export function cellAreaFunction(gt: GeoTransform, crs: Crs, options: { step?: n
       toLonLat(pixelToWorld(gt, col + 1, row + 1)),
       toLonLat(pixelToWorld(gt, col, row + 1)),
     ]);
-  const geographic = crs.proj4.includes('+proj=longlat') && gt[2] === 0 && gt[4] === 0;
-  if (geographic) {
-    const rows = new Map<number, number>();
-    return (_col, row) => {
-      let a = rows.get(row);
-      if (a === undefined) rows.set(row, (a = cellArea(0, row)));
-      return a;
-    };
-  }
+  const geographic = /\+proj=longlat/.test(crs.proj4) && /WGS84|\+ellps=WGS84/.test(crs.proj4) && gt[2] === 0 && gt[4] === 0;
+  if (geographic) return (_col, row) => lonLatCellArea(gt[3] + row * gt[5], gt[3] + (row + 1) * gt[5], gt[1]);
   const step = options.step ?? 32;
   const lattice = new Map<string, number>();
   const at = (i: number, j: number) => {
