@@ -1,6 +1,7 @@
 import type { MultiPolygon, Polygon } from 'geojson';
 import type { RasterReader } from '../raster/open-raster.js';
 import type { PixelWindow } from '../raster/types.js';
+import { appendCoverageRows, coverageRows, type CoverageCache, type CoverageTable } from './coverage-cache.js';
 import { exactCoverage } from './exact-coverage.js';
 import { pixelRings, ringsWindow, type PixelRing } from './pixel-rings.js';
 import { allTouchedCoverage, centroidCoverage } from './rule-coverage.js';
@@ -48,6 +49,8 @@ export interface ZonalOptions {
   weights?: RasterReader;
   /** Ground area of a cell (m²), for categorical areas; see cellAreaFunction. */
   cellArea?: (col: number, row: number) => number;
+  /** Reuse coverage tables from earlier runs over the same grid, rule and region set (key: coverageKey()). */
+  coverageCache?: { cache: CoverageCache; key: string };
   /** Rows of a zone processed at once, bounding memory for large zones. */
   rowsPerBand?: number;
   onProgress?: (done: number, total: number) => void;
@@ -72,15 +75,26 @@ export async function zonalStatistics(raster: RasterReader, zones: Zone[], optio
   const rowsPerBand = options.rowsPerBand ?? 512;
   const coverageOf = coverageBy[options.method];
   const nodata = info.nodata;
+  const cached = options.coverageCache ? options.coverageCache.cache.load(options.coverageCache.key) : null;
+  if (cached && cached.length !== zones.length) throw new Error('coverage cache does not match the zones (a key collision?)');
+  const tables: CoverageTable[] = [];
   const out: ZoneStats[] = [];
   for (const [k, zone] of zones.entries()) {
-    const polygons = pixelRings(zone.geometry, gt);
-    const window = ringsWindow(polygons, info.width, info.height);
+    const polygons = cached ? [] : pixelRings(zone.geometry, gt);
+    const table: CoverageTable = cached ? cached[k] : { window: ringsWindow(polygons, info.width, info.height), rows: [] };
+    tables.push(table);
+    const { window } = table;
     const acc = new ZoneAccumulator(Boolean(options.weights), Boolean(options.categorical));
     if (window) {
       for (let r = window.row; r < window.row + window.height; r += rowsPerBand) {
         const part = { col: window.col, row: r, width: window.width, height: Math.min(rowsPerBand, window.row + window.height - r) };
-        const coverage = coverageOf(polygons, part);
+        let coverage: Float64Array;
+        if (cached) {
+          coverage = coverageRows(table, r - window.row, r - window.row + part.height);
+        } else {
+          coverage = coverageOf(polygons, part);
+          if (options.coverageCache) appendCoverageRows(table, coverage, part.width);
+        }
         if (!coverage.some((c) => c > 0)) continue;
         const values = (await raster.read(part, { bands: [band] })).bands[0];
         const weights = options.weights ? (await options.weights.read(part, { bands: [1] })).bands[0] : null;
@@ -100,6 +114,7 @@ export async function zonalStatistics(raster: RasterReader, zones: Zone[], optio
     out.push(acc.result(zone.id));
     options.onProgress?.(k + 1, zones.length);
   }
+  if (options.coverageCache && !cached) options.coverageCache.cache.save(options.coverageCache.key, tables);
   return out;
 }
 

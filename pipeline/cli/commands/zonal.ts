@@ -3,6 +3,7 @@ import { SatError } from '../../core/errors.js';
 import { parseCrs, type Crs } from '../../geo/crs.js';
 import { openRaster } from '../../raster/open-raster.js';
 import { cellAreaFunction } from '../../zonal/cell-area.js';
+import { CoverageCache, coverageKey } from '../../zonal/coverage-cache.js';
 import { loadRegions, regionsInCrs } from '../../zonal/load-regions.js';
 import { zonalStatistics, type CoverageMethod, type ZoneStats } from '../../zonal/zonal-statistics.js';
 import { cliSettings } from '../cli-settings.js';
@@ -36,6 +37,7 @@ export function register(program: Command): void {
     .option('--categorical', 'per class value: covered cells, area in m² and share of the region')
     .option('--weights <raster>', 'weights raster on the same grid (e.g. population): adds weighted_sum and weighted_mean')
     .option('--regions-crs <crs>', 'the CRS of the regions\' coordinates when their file says nothing or the wrong thing ("raster" = the raster\'s)')
+    .option('--coverage-cache <dir>', 'keep coverage tables here and reuse them on later runs over the same grid and regions')
     .option('--format <f>', 'json or csv', 'json')
     .action(async (rasterPath: string, regionsPath: string, opts) => {
       if (!METHODS.includes(opts.method)) throw new SatError('E_INPUT', `--method must be one of ${METHODS.join(', ')} (got "${opts.method}")`);
@@ -68,6 +70,9 @@ export function register(program: Command): void {
           weights,
           cellArea: opts.categorical ? cellAreaFunction(info.geotransform, rasterCrs) : undefined,
           onProgress: (done, total) => progress.update(done / total),
+          coverageCache: opts.coverageCache
+            ? { cache: new CoverageCache(opts.coverageCache), key: coverageKey({ ...info, geotransform: info.geotransform }, opts.method, set.checksum) }
+            : undefined,
         });
         progress.stop();
         process.stdout.write(opts.format === 'csv' ? toCsv(stats, Boolean(opts.categorical)) : `${JSON.stringify(stats, null, 1)}\n`);
