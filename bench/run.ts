@@ -5,12 +5,17 @@
  * `sat synth` and kept in .bench/), decoded window by window by us and, in the same run, by GDAL
  * (gdal_translate, single-threaded, every block decoded once). Prints times, peak memory and the ratio.
  *
- * Options (environment): BENCH_SIZE (default 10980), BENCH_DIR (default .bench), BENCH_REPEAT (default 2: the best of N is kept).
+ * Case "zonal": exact zonal statistics of the 3,222 US counties over a 20000 x 10000 EPSG:4326 raster and of the
+ * 12 Slovenian regions over a 10 m grid (rasters made once in .bench/): time, peak memory, cells per second.
+ *
+ * Options (environment): BENCH_SIZE (default 10980), BENCH_DIR (default .bench), BENCH_REPEAT (default 2: the best
+ * of N is kept), BENCH_ONLY (prepare or zonal: one case only).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../pipeline/core/package-root.js';
+import { makeGridRaster } from './make-grid-raster.js';
 import { measureInflate } from './measure-inflate.js';
 
 const root = packageRoot();
@@ -18,6 +23,7 @@ const size = Number(process.env.BENCH_SIZE ?? 10980);
 const repeat = Math.max(1, Number(process.env.BENCH_REPEAT ?? 2));
 const benchDir = path.resolve(process.env.BENCH_DIR ?? path.join(root, '.bench'));
 const sceneDir = path.join(benchDir, `synth-${size}-4band`);
+const sharedData = process.env.SAT_SHARED_DATA ?? path.resolve(root, '../shared/data');
 const scene = path.join(sceneDir, 'scene.tif');
 
 interface Measure {
@@ -78,27 +84,62 @@ function best<T extends Measure>(run: () => T): T {
 
 const fmt = (m: Measure) => `${m.seconds.toFixed(2)} s, peak ${m.maxRssMB === null ? 'n/a' : `${m.maxRssMB.toFixed(0)} MB`}`;
 
-ensureScene();
-const megapixels = (size * size) / 1e6;
-log(`scene: ${scene} (${size} x ${size}, 4 bands uint16, ${megapixels.toFixed(1)} Mpx)`);
-
+const only = process.env.BENCH_ONLY;
 const results: string[] = [];
-if (hasCommand('gdal_translate')) {
-  const g = best(gdal);
-  const d = best(() => ours('decode'));
-  const ratio = d.seconds / g.seconds;
-  results.push(`decode  | GDAL gdal_translate (1 thread): ${fmt(g)}`);
-  results.push(`decode  | ours, all tile windows:        ${fmt(d)}  (${(megapixels / d.seconds).toFixed(1)} Mpx/s, ${d.tiles} windows)`);
-  results.push(`decode  | ratio ours/GDAL: ${ratio.toFixed(2)}x (target <= 1.5x)`);
-} else {
-  results.push('decode  | GDAL not installed (apt-get install gdal-bin): no reference run, no ratio');
-}
-const inflate = await measureInflate(scene);
-results.push(
-  `inflate | pako (pure JS, as geotiff.js): ${inflate.pakoMBs.toFixed(0)} MB/s; node:zlib (native): ${inflate.zlibMBs.toFixed(0)} MB/s; ` +
-    `${(inflate.zlibMBs / inflate.pakoMBs).toFixed(1)}x on ${inflate.tiles} tiles, one thread`,
-);
-const p = best(() => ours('prepare'));
-results.push(`prepare | read + tile + preprocess:       ${fmt(p)}  (${(megapixels / p.seconds).toFixed(1)} Mpx/s, ${p.tiles} tiles; target peak < 1536 MB)`);
+if (only !== 'zonal') await prepareCase();
 
-console.log(['', 'benchmark: read + tile + preprocess', ...results].join('\n'));
+async function prepareCase(): Promise<void> {
+  ensureScene();
+  const megapixels = (size * size) / 1e6;
+  log(`scene: ${scene} (${size} x ${size}, 4 bands uint16, ${megapixels.toFixed(1)} Mpx)`);
+  if (hasCommand('gdal_translate')) {
+    const g = best(gdal);
+    const d = best(() => ours('decode'));
+    const ratio = d.seconds / g.seconds;
+    results.push(`decode  | GDAL gdal_translate (1 thread): ${fmt(g)}`);
+    results.push(`decode  | ours, all tile windows:        ${fmt(d)}  (${(megapixels / d.seconds).toFixed(1)} Mpx/s, ${d.tiles} windows)`);
+    results.push(`decode  | ratio ours/GDAL: ${ratio.toFixed(2)}x (target <= 1.5x)`);
+  } else {
+    results.push('decode  | GDAL not installed (apt-get install gdal-bin): no reference run, no ratio');
+  }
+  const inflate = await measureInflate(scene);
+  results.push(
+    `inflate | pako (pure JS, as geotiff.js): ${inflate.pakoMBs.toFixed(0)} MB/s; node:zlib (native): ${inflate.zlibMBs.toFixed(0)} MB/s; ` +
+      `${(inflate.zlibMBs / inflate.pakoMBs).toFixed(1)}x on ${inflate.tiles} tiles, one thread`,
+  );
+  const p = best(() => ours('prepare'));
+  results.push(`prepare | read + tile + preprocess:       ${fmt(p)}  (${(megapixels / p.seconds).toFixed(1)} Mpx/s, ${p.tiles} tiles; target peak < 1536 MB)`);
+}
+
+// Zonal statistics: exact coverage of official regions over large rasters (goal: no slower than twice exactextract,
+// which is not packaged here: run it beside this for the ratio).
+const zonalCases = [
+  {
+    name: 'US counties (3,222) over a 20000 x 10000 EPSG:4326 raster',
+    raster: path.join(benchDir, 'us-4326-20000x10000.tif'),
+    make: () => makeGridRaster(path.join(benchDir, 'us-4326-20000x10000.tif'), 20000, 10000, [-180, 0.0065, 0, 77, 0, -0.0065], 4326),
+    regions: path.join(sharedData, '07_admin_boundaries/us_counties_census2010/geojson-counties-fips.json'),
+    idField: 'id', // the features' FIPS code
+  },
+  {
+    name: 'Slovenian statistical regions (12) over a 10 m EPSG:3794 grid',
+    raster: path.join(benchDir, 'si-3794-10m.tif'),
+    make: () => makeGridRaster(path.join(benchDir, 'si-3794-10m.tif'), 25000, 16500, [370000, 10, 0, 200000, 0, -10], 3794),
+    regions: path.join(sharedData, '07_admin_boundaries/slovenia_gurs/SR.geojson'),
+    idField: 'SR_ID',
+  },
+];
+for (const c of only === 'prepare' ? [] : zonalCases) {
+  if (!existsSync(c.regions)) {
+    results.push(`zonal   | ${c.name}: skipped, ${c.regions} not found (set SAT_SHARED_DATA)`);
+    continue;
+  }
+  log(`preparing ${c.raster} (once) ...`);
+  await c.make();
+  const z = JSON.parse(
+    execFileSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench/measure-zonal.ts'), c.raster, c.regions, c.idField], { encoding: 'utf8' }).trim().split('\n').pop()!,
+  );
+  results.push(`zonal   | ${c.name}: ${fmt(z)}  (${(z.cells / z.seconds / 1e6).toFixed(1)} M cells/s over ${(z.cells / 1e6).toFixed(0)} M cells in region windows)`);
+}
+
+console.log(['', 'benchmark: read + tile + preprocess, zonal statistics', ...results].join('\n'));

@@ -8,6 +8,8 @@ export interface VectorFeature {
   index: number;
   geometry: Geometry;
   properties: Record<string, unknown>;
+  /** The Feature's own "id" member, if any. */
+  featureId?: string | number;
 }
 
 export interface VectorLayer {
@@ -68,7 +70,8 @@ export function readGeoJson(input: string | object, options: { maxBytes?: number
     if (!SUPPORTED.has(geometry.type)) fail(`${what}: unsupported geometry type ${JSON.stringify(geometry.type)}`);
     checkCoordinates(geometry, crs, (why) => fail(`${what}: ${why}`));
     const properties = (f.properties ?? {}) as Record<string, unknown>;
-    return { index, geometry, properties };
+    const featureId = (f as { id?: string | number }).id;
+    return { index, geometry, properties, ...(featureId !== undefined && { featureId }) };
   });
   return { source, crs, features };
 }

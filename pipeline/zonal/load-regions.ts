@@ -17,7 +17,8 @@ export interface RegionSet {
 }
 
 /**
- * Official regions from GeoJSON: each a Polygon or MultiPolygon with a unique id in `idField`. Refuses,
+ * Official regions from GeoJSON: each a Polygon or MultiPolygon with a unique id in the property `idField`
+ * (or, for `id`, the Feature's own id member when no property has that name). Refuses,
  * naming the feature, what would give silently wrong statistics: a missing or duplicate id, a non-areal or
  * self-intersecting geometry.
  */
@@ -26,7 +27,7 @@ export function loadRegions(file: string, idField: string, options: { crs?: Crs 
   const seen = new Map<string, number>();
   const regions = layer.features.map((f) => {
     const where = `${file}: feature ${f.index}`;
-    const raw = f.properties[idField];
+    const raw = f.properties[idField] ?? (idField === 'id' ? f.featureId : undefined);
     if (raw === undefined || raw === null || raw === '') {
       const fields = Object.keys(f.properties);
       throw new SatError('E_INPUT', `${where} has no "${idField}" (its fields: ${fields.length ? fields.join(', ') : 'none'})`);
