@@ -4,6 +4,7 @@ import type { MultiPolygon, Polygon } from 'geojson';
 import { expect, it } from 'vitest';
 import { readGeoJson } from '../../pipeline/geo/read-geojson.js';
 import { openRaster } from '../../pipeline/raster/open-raster.js';
+import { loadRegions, regionsInCrs } from '../../pipeline/zonal/load-regions.js';
 import { zonalStatistics, type CoverageMethod, type ZoneStats } from '../../pipeline/zonal/zonal-statistics.js';
 import { describeWithSharedData, hasSharedData, sharedPath } from '../helpers/shared-data.js';
 
@@ -72,5 +73,18 @@ describeWithSharedData('rasterstats test-suite facts', () => {
     const none = await run('slope.tif', 'polygons_no_overlap.geojson', 'centroid');
     expect(none.length).toBe(byId('no_overlap').gdal_reference.length);
     expect(none.every((z) => z.count === 0 && z.mean === null)).toBe(true);
+  });
+});
+
+describeWithSharedData('regions in another CRS than the raster', () => {
+  it('the rasterstats polygons in EPSG:4326, reprojected to the raster\'s user-defined Albers, give the same cells as the originals', async () => {
+    const reader = await openRaster(dir('rasterstats_data/slope.tif'));
+    const set = loadRegions(dir('rasterstats_data_geojson/polygons_wgs84.geojson'), 'id');
+    expect(set.crs.epsg).toBe(4326);
+    const zones = regionsInCrs(set, { epsg: reader.info.epsg, proj4: reader.info.proj4! });
+    const centre = await zonalStatistics(reader, zones, { method: 'centroid' });
+    expect(centre.map((z) => z.count)).toEqual([75, 50]);
+    expect(Number(centre[0].mean!.toFixed(2))).toBe(14.66);
+    await reader.close();
   });
 });

@@ -9,7 +9,7 @@ import { expect, it } from 'vitest';
 import { crsFromEpsg } from '../../pipeline/geo/crs.js';
 import { reprojectGeometry } from '../../pipeline/geo/reproject-geometry.js';
 import { exactCoverage } from '../../pipeline/zonal/exact-coverage.js';
-import { loadRegions } from '../../pipeline/zonal/load-regions.js';
+import { loadRegions, regionsInCrs } from '../../pipeline/zonal/load-regions.js';
 import { pixelRings } from '../../pipeline/zonal/pixel-rings.js';
 import { geodesicArea, planarArea } from '../../pipeline/zonal/region-area.js';
 import { zonalStatistics } from '../../pipeline/zonal/zonal-statistics.js';
@@ -50,6 +50,29 @@ describeWithSharedData('regions that tile a territory', () => {
     expect(Math.abs(sumOf('count') - whole.count) / whole.count).toBeLessThan(1e-9);
     expect(Math.abs(sumOf('sum') - whole.sum!) / whole.sum!).toBeLessThan(1e-9);
     await raster.close();
+  });
+
+  it('the 12 Slovenian statistical regions on a 500 m D96/TM grid: no cell covered more than once, coverage equals their areas', () => {
+    const set = loadRegions(sharedPath('07_admin_boundaries/slovenia_gurs/SR.geojson'), 'SR_ID');
+    const d96 = crsFromEpsg(3794);
+    const zones = regionsInCrs(set, d96);
+    // Slovenia spans about E 373-624 km, N 31-195 km in D96/TM.
+    const gt: [number, number, number, number, number, number] = [360000, 500, 0, 200000, 0, -500];
+    const window = { col: 0, row: 0, width: 540, height: 350 };
+    const total = new Float64Array(window.width * window.height);
+    let areas = 0;
+    for (const z of zones) {
+      exactCoverage(pixelRings(z.geometry, gt), window).forEach((c, i) => (total[i] += c));
+      areas += planarArea(z.geometry);
+    }
+    let covered = 0;
+    for (const t of total) {
+      expect(t).toBeLessThanOrEqual(1 + 1e-9);
+      covered += t;
+    }
+    expect(Math.abs(covered * 500 * 500 - areas) / areas).toBeLessThan(1e-9);
+    const official = JSON.parse(readFileSync(sharedPath('07_admin_boundaries/slovenia_gurs/SR.geojson'), 'utf8')).features.reduce((a: number, f: { properties: { POV_KM2: number } }) => a + f.properties.POV_KM2, 0);
+    expect(Math.abs(areas / 1e6 - official)).toBeLessThan(0.05); // the 12 official areas add up to 20 279.86 km²
   });
 
   it('the 12 Slovenian statistical regions: planar areas in D96/TM equal the official areas within 0.01 km²', () => {

@@ -17,12 +17,15 @@ describeWithSharedData('sat zonal', () => {
     expect(res.status, res.stderr).toBe(0);
     const stats = JSON.parse(res.stdout);
     expect(stats.map((s: { id: string }) => s.id)).toEqual(['Lagoa', 'Nordeste', 'Ponta Delgada', 'Povoação', 'Ribeira Grande', 'Vila Franca do Campo']);
-    for (const s of stats) expect(Object.keys(s)).toEqual(expect.arrayContaining(['id', 'count', 'sum', 'mean', 'min', 'max', 'std']));
+    for (const s of stats) expect(Object.keys(s)).toEqual(expect.arrayContaining(['id', 'count', 'sum', 'mean', 'min', 'max', 'std', 'region_area_m2']));
+    // Ponta Delgada covers about 233 km² (Portugal's official figure).
+    expect(stats[2].region_area_m2 / 1e6).toBeGreaterThan(225);
+    expect(stats[2].region_area_m2 / 1e6).toBeLessThan(240);
     expect(Math.round(stats[2].sum)).toBe(66867); // README: Ponta Delgada ≈ 66 866 people (coverage rule, ~1e-3)
     const csv = sat(azores('gpw_v411_2020_density_2020.tif'), azores('concelhos.geojson'), '--id-field', 'name', '--weights', azores('gpw_v411_2020_land_area_2020.tif'), '--format', 'csv');
     expect(csv.status, csv.stderr).toBe(0);
     const lines = csv.stdout.trim().split('\n');
-    expect(lines[0]).toBe('id,count,sum,mean,min,max,std,nodata,weighted_sum,weighted_mean');
+    expect(lines[0]).toBe('id,count,sum,mean,min,max,std,nodata,region_area_m2,weighted_sum,weighted_mean');
     expect(lines).toHaveLength(7);
   });
 

@@ -5,6 +5,7 @@ import { openRaster } from '../../raster/open-raster.js';
 import { cellAreaFunction } from '../../zonal/cell-area.js';
 import { CoverageCache, coverageKey } from '../../zonal/coverage-cache.js';
 import { loadRegions, regionsInCrs } from '../../zonal/load-regions.js';
+import { geodesicArea } from '../../zonal/region-area.js';
 import { zonalStatistics, type CoverageMethod, type ZoneStats } from '../../zonal/zonal-statistics.js';
 import { cliSettings } from '../cli-settings.js';
 import { integerOption } from '../parse-options.js';
@@ -12,8 +13,8 @@ import { createProgress } from '../progress.js';
 
 const METHODS: CoverageMethod[] = ['exact', 'centroid', 'all-touched'];
 
-function toCsv(stats: ZoneStats[], categorical: boolean): string {
-  const head = ['id', 'count', 'sum', 'mean', 'min', 'max', 'std', 'nodata'];
+function toCsv(stats: (ZoneStats & { region_area_m2: number })[], categorical: boolean): string {
+  const head = ['id', 'count', 'sum', 'mean', 'min', 'max', 'std', 'nodata', 'region_area_m2'];
   const weighted = stats.some((s) => s.weighted_mean !== undefined);
   if (weighted) head.push('weighted_sum', 'weighted_mean');
   const cell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v));
@@ -75,7 +76,9 @@ export function register(program: Command): void {
             : undefined,
         });
         progress.stop();
-        process.stdout.write(opts.format === 'csv' ? toCsv(stats, Boolean(opts.categorical)) : `${JSON.stringify(stats, null, 1)}\n`);
+        // Each region's true area on the ellipsoid, whatever part of it the raster covers.
+        const withArea = stats.map((s, i) => ({ ...s, region_area_m2: geodesicArea(set.regions[i].geometry, set.crs) }));
+        process.stdout.write(opts.format === 'csv' ? toCsv(withArea, Boolean(opts.categorical)) : `${JSON.stringify(withArea, null, 1)}\n`);
       } finally {
         await raster.close();
         await weights?.close();
