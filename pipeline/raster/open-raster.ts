@@ -87,7 +87,9 @@ class BlockRasterReader implements RasterReader {
         throw new SatError('E_INPUT', `${info.source}: band ${b} does not exist (the raster has ${info.bands} band(s))`);
       }
     }
-    const fill = options.fill ?? (info.nodata !== null && !(Number.isNaN(info.nodata) && !info.dtype.startsWith('float')) ? info.nodata : 0);
+    // Outside the raster: the nodata value, unless there is none (or it is NaN, which integers cannot hold).
+    const nodataFits = info.nodata !== null && (!Number.isNaN(info.nodata) || info.dtype.startsWith('float'));
+    const fill = options.fill ?? (nodataFits ? info.nodata! : 0);
     const out = bands.map(() => allocPixels(info.dtype, win.width * win.height));
 
     // The part of the window inside the raster; the rest keeps the fill value.

@@ -194,6 +194,7 @@ class TiledGeoTiffWriter implements GeoTiffWriter {
   private async enqueue(level: Level, index: number, block: PixelArray): Promise<void> {
     while (this.inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.inFlight);
     const compressed = this.compress(block);
+    compressed.catch(() => {}); // its failure surfaces through the append chain below
     const appended = this.appendChain.then(async () => {
       const bytes = await compressed;
       level.offsets[index] = this.position;

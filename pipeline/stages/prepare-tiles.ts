@@ -16,7 +16,7 @@ export interface PrepareTilesInput {
   recipe: BandRecipe;
   /** Auxiliary raster on the scene's grid (e.g. a cloud mask) for recipes whose cloud mask source is 'aux'. */
   aux?: RasterReader;
-  /** Tile reads kept in flight while the current tile is preprocessed; default 2 x decode threads. */
+  /** Tile reads kept in flight while the current tile is preprocessed; default 4. */
   prefetch?: number;
 }
 
@@ -56,7 +56,11 @@ export async function* prepareTiles(input: PrepareTilesInput, ctx: StageContext)
   let next = 0;
   const total = grid.tiles.length;
   for (let done = 0; done < total; done++) {
-    while (next < total && pending.length < depth) pending.push(read(grid.tiles[next++]));
+    while (next < total && pending.length < depth) {
+      const ahead = read(grid.tiles[next++]);
+      ahead.catch(() => {}); // a failed read ahead surfaces when its turn comes, not as an unhandled rejection
+      pending.push(ahead);
+    }
     ctx.signal?.throwIfAborted();
     const [raw, auxData] = await pending.shift()!;
     const tile = grid.tiles[done];

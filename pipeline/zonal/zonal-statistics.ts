@@ -1,4 +1,5 @@
 import type { MultiPolygon, Polygon } from 'geojson';
+import { SatError } from '../core/errors.js';
 import type { RasterReader } from '../raster/open-raster.js';
 import type { PixelWindow } from '../raster/types.js';
 import { appendCoverageRows, coverageRows, type CoverageCache, type CoverageTable } from './coverage-cache.js';
@@ -70,7 +71,7 @@ const coverageBy: Record<CoverageMethod, (p: PixelRing[][], w: PixelWindow) => F
 export async function zonalStatistics(raster: RasterReader, zones: Zone[], options: ZonalOptions): Promise<ZoneStats[]> {
   const { info } = raster;
   const gt = info.geotransform;
-  if (!gt) throw new Error(`${info.source}: zonal statistics need a georeferenced raster`);
+  if (!gt) throw new SatError('E_INPUT', `${info.source}: zonal statistics need a georeferenced raster`);
   const band = options.band ?? 1;
   const rowsPerBand = options.rowsPerBand ?? 512;
   const coverageOf = coverageBy[options.method];
