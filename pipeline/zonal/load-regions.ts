@@ -6,14 +6,19 @@ import type { Crs } from '../geo/crs.js';
 import { isAreal, readGeoJson } from '../geo/read-geojson.js';
 import { findSelfIntersection } from '../geo/self-intersection.js';
 import { reprojectGeometry } from '../geo/reproject-geometry.js';
-import type { Zone } from './zonal-statistics.js';
+
+/** An official region: an id and its area. */
+export interface Region {
+  id: string | number;
+  geometry: Polygon | MultiPolygon;
+}
 
 export interface RegionSet {
   source: string;
   crs: Crs;
   /** SHA-256 of the file's bytes: the region set's version, for provenance and coverage caches. */
   checksum: string;
-  regions: Zone[];
+  regions: Region[];
 }
 
 /**
@@ -49,6 +54,6 @@ export function loadRegions(file: string, idField: string, options: { crs?: Crs 
 }
 
 /** The regions in another CRS (the raster's), edges densified so long borders stay where they are. */
-export function regionsInCrs(set: RegionSet, target: Crs): Zone[] {
+export function regionsInCrs(set: RegionSet, target: Crs): Region[] {
   return set.regions.map((r) => ({ id: r.id, geometry: reprojectGeometry(r.geometry, set.crs, target) as Polygon | MultiPolygon }));
 }

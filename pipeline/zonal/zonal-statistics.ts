@@ -3,6 +3,7 @@ import { SatError } from '../core/errors.js';
 import type { RasterReader } from '../raster/open-raster.js';
 import type { PixelWindow } from '../raster/types.js';
 import { appendCoverageRows, coverageRows, type CoverageCache, type CoverageTable } from './coverage-cache.js';
+import { burnLinesAndPoints, isLinearOrPoint, linearWindow, type LinearGeometry } from './burn-lines-points.js';
 import { exactCoverage } from './exact-coverage.js';
 import { pixelRings, ringsWindow, type PixelRing } from './pixel-rings.js';
 import { allTouchedCoverage, centroidCoverage } from './rule-coverage.js';
@@ -11,8 +12,8 @@ export type CoverageMethod = 'exact' | 'centroid' | 'all-touched';
 
 export interface Zone {
   id: string | number;
-  /** In the raster's CRS. */
-  geometry: Polygon | MultiPolygon;
+  /** In the raster's CRS. Points and lines take the cells GDAL burns for them, whatever the method. */
+  geometry: Polygon | MultiPolygon | LinearGeometry;
 }
 
 export interface ClassStats {
@@ -74,15 +75,24 @@ export async function zonalStatistics(raster: RasterReader, zones: Zone[], optio
   if (!gt) throw new SatError('E_INPUT', `${info.source}: zonal statistics need a georeferenced raster`);
   const band = options.band ?? 1;
   const rowsPerBand = options.rowsPerBand ?? 512;
-  const coverageOf = coverageBy[options.method];
   const nodata = info.nodata;
   const cached = options.coverageCache ? options.coverageCache.cache.load(options.coverageCache.key) : null;
   if (cached && cached.length !== zones.length) throw new Error('coverage cache does not match the zones (a key collision?)');
   const tables: CoverageTable[] = [];
   const out: ZoneStats[] = [];
   for (const [k, zone] of zones.entries()) {
-    const polygons = cached ? [] : pixelRings(zone.geometry, gt);
-    const table: CoverageTable = cached ? cached[k] : { window: ringsWindow(polygons, info.width, info.height), rows: [] };
+    const geometry = zone.geometry;
+    let coverageOf: (part: PixelWindow) => Float64Array;
+    let zoneWindow: PixelWindow | null;
+    if (isLinearOrPoint(geometry)) {
+      coverageOf = (part) => burnLinesAndPoints(geometry, gt, part);
+      zoneWindow = cached ? null : linearWindow(geometry, gt, info.width, info.height);
+    } else {
+      const polygons = cached ? [] : pixelRings(geometry, gt);
+      coverageOf = (part) => coverageBy[options.method](polygons, part);
+      zoneWindow = cached ? null : ringsWindow(polygons, info.width, info.height);
+    }
+    const table: CoverageTable = cached ? cached[k] : { window: zoneWindow, rows: [] };
     tables.push(table);
     const { window } = table;
     const acc = new ZoneAccumulator(Boolean(options.weights), Boolean(options.categorical));
@@ -93,7 +103,7 @@ export async function zonalStatistics(raster: RasterReader, zones: Zone[], optio
         if (cached) {
           coverage = coverageRows(table, r - window.row, r - window.row + part.height);
         } else {
-          coverage = coverageOf(polygons, part);
+          coverage = coverageOf(part);
           if (options.coverageCache) appendCoverageRows(table, coverage, part.width);
         }
         if (!coverage.some((c) => c > 0)) continue;

@@ -1,11 +1,10 @@
 /** Pixel-centre and all-touched zonal statistics against rasterstats' test facts and GDAL references (06/rasterstats_expected.json). */
 import { readFileSync } from 'node:fs';
-import type { MultiPolygon, Polygon } from 'geojson';
 import { expect, it } from 'vitest';
 import { readGeoJson } from '../../pipeline/geo/read-geojson.js';
 import { openRaster } from '../../pipeline/raster/open-raster.js';
 import { loadRegions, regionsInCrs } from '../../pipeline/zonal/load-regions.js';
-import { zonalStatistics, type CoverageMethod, type ZoneStats } from '../../pipeline/zonal/zonal-statistics.js';
+import { zonalStatistics, type CoverageMethod, type Zone, type ZoneStats } from '../../pipeline/zonal/zonal-statistics.js';
 import { describeWithSharedData, hasSharedData, sharedPath } from '../helpers/shared-data.js';
 
 const dir = (f: string) => sharedPath('06_zonal_stats_reference', f);
@@ -16,7 +15,7 @@ const byId = (id: string) => expected.cases.find((c: { id: string }) => c.id ===
 async function run(raster: string, vector: string, method: CoverageMethod, categorical = false): Promise<ZoneStats[]> {
   const reader = await openRaster(dir(`rasterstats_data/${raster}`));
   const layer = readGeoJson(dir(`rasterstats_data_geojson/${vector}`), { crs: { epsg: null, proj4: reader.info.proj4! } });
-  const zones = layer.features.map((f, i) => ({ id: (f.properties.id as number) ?? i, geometry: f.geometry as Polygon | MultiPolygon }));
+  const zones = layer.features.map((f, i) => ({ id: (f.properties.id as number) ?? i, geometry: f.geometry as Zone['geometry'] }));
   const stats = await zonalStatistics(reader, zones, { method, categorical });
   await reader.close();
   return stats;
@@ -86,5 +85,26 @@ describeWithSharedData('regions in another CRS than the raster', () => {
     expect(centre.map((z) => z.count)).toEqual([75, 50]);
     expect(Number(centre[0].mean!.toFixed(2))).toBe(14.66);
     await reader.close();
+  });
+});
+
+describeWithSharedData('lines and points, as GDAL burns them', () => {
+  it('lines: 58 and 32 cells with GDAL statistics; multilines 89 (GDAL 3.6.2)', async () => {
+    const lines = await run('slope.tif', 'lines.geojson', 'centroid');
+    expect(lines.map((z) => z.count)).toEqual([58, 32]);
+    byId('lines').gdal_reference.forEach((ref: never, i: number) => matchesGdal(lines[i], ref));
+    expect((await run('slope.tif', 'multilines.geojson', 'centroid'))[0].count).toBe(89);
+  });
+
+  it('points and multipoints: the cell each falls in', async () => {
+    const points = await run('slope.tif', 'points.geojson', 'centroid');
+    expect(points.map((z) => z.count)).toEqual([1, 1, 1]);
+    expect(Number(points[0].mean!.toFixed(3))).toBe(11.386);
+    expect(Number(points[1].mean!.toFixed(3))).toBe(35.547);
+    byId('points').gdal_reference.forEach((ref: never, i: number) => matchesGdal(points[i], ref));
+    expect((await run('slope.tif', 'multipoints.geojson', 'centroid'))[0].count).toBe(3);
+    const classes = await run('slope_classes.tif', 'points.geojson', 'centroid', true);
+    expect(classes[0].classes!['1'].count).toBe(1);
+    expect(classes[1].classes!['2'].count).toBe(1);
   });
 });
