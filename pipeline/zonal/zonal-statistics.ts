@@ -35,8 +35,17 @@ export interface ZoneStats {
   max: number | null;
   /** Population standard deviation, coverage-weighted for the exact method. */
   std: number | null;
-  /** Covered cells that were nodata or NaN (sum of coverage). */
+  /** Covered cells equal to the nodata value (sum of coverage). */
   nodata: number;
+  /** Covered cells that were NaN (sum of coverage); excluded like nodata, counted apart as rasterstats does. */
+  nan: number;
+  /** With `detail`: the median and requested quantiles, the most and least frequent values (ties: the smaller), distinct values, max - min. */
+  median?: number | null;
+  quantiles?: Record<string, number | null>;
+  majority?: number | null;
+  minority?: number | null;
+  variety?: number;
+  range?: number | null;
   weighted_sum?: number | null;
   weighted_mean?: number | null;
   classes?: Record<string, ClassStats>;
@@ -51,6 +60,18 @@ export interface ZonalOptions {
   weights?: RasterReader;
   /** Ground area of a cell (m²), for categorical areas; see cellAreaFunction. */
   cellArea?: (col: number, row: number) => number;
+  /** Use this nodata value instead of the raster's (null: every value counts). */
+  nodata?: number | null;
+  /** Nodata and NaN cells count with this value instead of being left out (exactextract's default_value). */
+  defaultValue?: number;
+  /** Cells covered less than this are left out (exactextract's min_coverage_frac); default: any coverage. */
+  minCoverage?: number;
+  /** 'none': every cell taken counts fully, whatever its coverage (exactextract's coverage_weight=none). */
+  coverageWeight?: 'fraction' | 'none';
+  /** Also compute median, quantiles, majority, minority, variety and range (keeps the zone's values in memory). */
+  detail?: boolean;
+  /** Quantiles reported with `detail`; default [0.25, 0.75]. */
+  quantiles?: number[];
   /** Reuse coverage tables from earlier runs over the same grid, rule and region set (key: coverageKey()). */
   coverageCache?: { cache: CoverageCache; key: string };
   /** Rows of a zone processed at once, bounding memory for large zones. */
@@ -75,7 +96,10 @@ export async function zonalStatistics(raster: RasterReader, zones: Zone[], optio
   if (!gt) throw new SatError('E_INPUT', `${info.source}: zonal statistics need a georeferenced raster`);
   const band = options.band ?? 1;
   const rowsPerBand = options.rowsPerBand ?? 512;
-  const nodata = info.nodata;
+  const nodata = options.nodata !== undefined ? options.nodata : info.nodata;
+  const minCoverage = options.minCoverage ?? 0;
+  const fullWeight = options.coverageWeight === 'none';
+  const fallback = options.defaultValue;
   const cached = options.coverageCache ? options.coverageCache.cache.load(options.coverageCache.key) : null;
   if (cached && cached.length !== zones.length) throw new Error('coverage cache does not match the zones (a key collision?)');
   const tables: CoverageTable[] = [];
@@ -95,7 +119,7 @@ export async function zonalStatistics(raster: RasterReader, zones: Zone[], optio
     const table: CoverageTable = cached ? cached[k] : { window: zoneWindow, rows: [] };
     tables.push(table);
     const { window } = table;
-    const acc = new ZoneAccumulator(Boolean(options.weights), Boolean(options.categorical));
+    const acc = new ZoneAccumulator(Boolean(options.weights), Boolean(options.categorical), options.detail ? (options.quantiles ?? [0.25, 0.75]) : null);
     if (window) {
       for (let r = window.row; r < window.row + window.height; r += rowsPerBand) {
         const part = { col: window.col, row: r, width: window.width, height: Math.min(rowsPerBand, window.row + window.height - r) };
@@ -110,12 +134,15 @@ export async function zonalStatistics(raster: RasterReader, zones: Zone[], optio
         const values = (await raster.read(part, { bands: [band] })).bands[0];
         const weights = options.weights ? (await options.weights.read(part, { bands: [1] })).bands[0] : null;
         for (let i = 0; i < coverage.length; i++) {
-          const c = coverage[i];
-          if (c === 0) continue;
-          const v = values[i];
+          const covered = coverage[i];
+          if (covered === 0 || covered < minCoverage) continue;
+          const c = fullWeight ? 1 : covered;
+          let v = values[i];
           if (v !== v || v === nodata) {
-            acc.nodata += c;
-            continue;
+            if (v !== v) acc.nan += c;
+            else acc.nodata += c;
+            if (fallback === undefined) continue;
+            v = fallback;
           }
           const area = options.cellArea ? options.cellArea(part.col + (i % part.width), part.row + Math.floor(i / part.width)) * c : 0;
           acc.add(v, c, weights ? weights[i] : 1, area);
@@ -133,6 +160,9 @@ export async function zonalStatistics(raster: RasterReader, zones: Zone[], optio
 class ZoneAccumulator {
   count = 0;
   nodata = 0;
+  nan = 0;
+  private readonly values: number[] = [];
+  private readonly coverages: number[] = [];
   private sum = 0;
   private mean = 0;
   private m2 = 0;
@@ -145,6 +175,8 @@ class ZoneAccumulator {
   constructor(
     private readonly weighted: boolean,
     private readonly categorical: boolean,
+    /** Quantiles to report, or null when no order statistics are wanted. */
+    private readonly detail: number[] | null,
   ) {}
 
   add(v: number, c: number, w: number, area: number): void {
@@ -155,6 +187,10 @@ class ZoneAccumulator {
     this.m2 += c * delta * (v - this.mean);
     if (v < this.min) this.min = v;
     if (v > this.max) this.max = v;
+    if (this.detail) {
+      this.values.push(v);
+      this.coverages.push(c);
+    }
     if (this.weighted) {
       this.wSum += c * w;
       this.wValueSum += c * w * v;
@@ -181,7 +217,9 @@ class ZoneAccumulator {
       max: has ? this.max : null,
       std: has ? Math.sqrt(Math.max(0, this.m2 / this.count)) : null,
       nodata: this.nodata,
+      nan: this.nan,
     };
+    if (this.detail) Object.assign(stats, distribution(this.values, this.coverages, this.detail));
     if (this.weighted) {
       stats.weighted_sum = has ? this.wValueSum : null;
       stats.weighted_mean = this.wSum > 0 ? this.wValueSum / this.wSum : null;
@@ -193,4 +231,50 @@ class ZoneAccumulator {
     }
     return stats;
   }
+}
+
+/**
+ * Order statistics of coverage-weighted values. With equal weights (pixel rules) quantiles interpolate between
+ * neighbours as numpy does (rasterstats' median); with fractional weights the quantile q is the smallest value whose
+ * cumulative weight reaches q of the total (exactextract's weighted quantiles).
+ */
+function distribution(values: number[], weights: number[], quantiles: number[]) {
+  if (values.length === 0) {
+    return { median: null, quantiles: Object.fromEntries(quantiles.map((q) => [String(q), null])), majority: null, minority: null, variety: 0, range: null };
+  }
+  const order = values.map((_, i) => i).sort((a, b) => values[a] - values[b]);
+  const sorted = order.map((i) => values[i]);
+  const w = order.map((i) => weights[i]);
+  const equal = w.every((x) => x === w[0]);
+  const total = w.reduce((a, b) => a + b, 0);
+  const quantile = (q: number) => {
+    if (equal) {
+      const h = (sorted.length - 1) * q;
+      const lo = Math.floor(h);
+      return sorted[lo] + (h - lo) * ((sorted[Math.min(lo + 1, sorted.length - 1)] ?? sorted[lo]) - sorted[lo]);
+    }
+    let cumulative = 0;
+    for (let k = 0; k < sorted.length; k++) {
+      cumulative += w[k];
+      if (cumulative >= q * total - 1e-12 * total) return sorted[k];
+    }
+    return sorted[sorted.length - 1];
+  };
+  const frequency = new Map<number, number>();
+  sorted.forEach((v, k) => frequency.set(v, (frequency.get(v) ?? 0) + w[k]));
+  let majority = sorted[0];
+  let minority = sorted[0];
+  for (const [v, f] of frequency) {
+    // Map iteration follows ascending values, so strict comparisons keep the smaller value on ties.
+    if (f > frequency.get(majority)!) majority = v;
+    if (f < frequency.get(minority)!) minority = v;
+  }
+  return {
+    median: quantile(0.5),
+    quantiles: Object.fromEntries(quantiles.map((q) => [String(q), quantile(q)])),
+    majority,
+    minority,
+    variety: frequency.size,
+    range: sorted[sorted.length - 1] - sorted[0],
+  };
 }

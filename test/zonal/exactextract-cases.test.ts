@@ -4,7 +4,7 @@ import type { Polygon } from 'geojson';
 import { expect, it } from 'vitest';
 import { exactCoverage } from '../../pipeline/zonal/exact-coverage.js';
 import { pixelRings } from '../../pipeline/zonal/pixel-rings.js';
-import { zonalStatistics } from '../../pipeline/zonal/zonal-statistics.js';
+import { zonalStatistics, type ZonalOptions } from '../../pipeline/zonal/zonal-statistics.js';
 import { inlineRaster } from '../helpers/inline-raster.js';
 import { describeWithSharedData, hasSharedData, sharedPath } from '../helpers/shared-data.js';
 
@@ -30,11 +30,11 @@ function rasterRows(name: string): { rows: number[][]; nodata?: number } {
   return { rows, nodata: r.nodata };
 }
 
-async function stats(c: Case, raster = c.raster as string, polygon = c.polygon_bbox_xmin_ymin_xmax_ymax!) {
-  const { rows, nodata } = rasterRows(raster);
+async function stats(c: Case, raster: string | { rows: number[][]; nodata?: number } = c.raster as string, polygon = c.polygon_bbox_xmin_ymin_xmax_ymax!, options: Partial<ZonalOptions> = {}) {
+  const { rows, nodata } = typeof raster === 'string' ? rasterRows(raster) : raster;
   const reader = await inlineRaster(rows, { nodata });
   const weights = c.weights ? await inlineRaster(c.weights.rows_top_to_bottom) : undefined;
-  const [s] = await zonalStatistics(reader, [{ id: 1, geometry: box(polygon) }], { method: 'exact', weights, categorical: true });
+  const [s] = await zonalStatistics(reader, [{ id: 1, geometry: box(polygon) }], { method: 'exact', weights, categorical: true, detail: true, ...options });
   await reader.close();
   await weights?.close();
   return s;
@@ -51,6 +51,36 @@ describeWithSharedData('exactextract test-suite facts', () => {
     expect(s.sum).toBe(c.expected.sum_implied);
     expect([s.min, s.max]).toEqual([c.expected.min, c.expected.max]);
     expect(s.std).toBeCloseTo(c.expected.stdev, 9);
+    expect(s.median).toBe(c.expected.median);
+    expect(s.quantiles).toEqual({ '0.25': c.expected['quantile_0.25'], '0.75': c.expected['quantile_0.75'] });
+    expect([s.majority, s.minority, s.variety]).toEqual([c.expected.majority, c.expected.minority, c.expected.variety]);
+  });
+
+  it('coverage_weight=none, min_coverage_frac and their combination (all touched, equal weight)', async () => {
+    const none = byId('ignore_coverage_fraction');
+    const a = await stats(none, 'r3', none.polygon_bbox_xmin_ymin_xmax_ymax, { coverageWeight: 'none' });
+    expect([a.count, a.mean]).toEqual([none.expected.count, none.expected.mean]);
+    const min = byId('min_coverage_fraction_0.49');
+    expect((await stats(min, 'r3', min.polygon_bbox_xmin_ymin_xmax_ymax, { minCoverage: 0.49 })).count).toBe(min.expected.count);
+    const all = byId('all_touched_equal_weight');
+    expect((await stats(all, 'r3', all.polygon_bbox_xmin_ymin_xmax_ymax, { coverageWeight: 'none' })).sum).toBe(all.expected.sum);
+  });
+
+  it('default_value stands in for nodata', async () => {
+    const c = byId('default_value_substitution');
+    const plain = await stats(c);
+    expect([plain.count, plain.sum, plain.mean]).toEqual([c.expected.count, c.expected.sum, c.expected.mean]);
+    expect((await stats(c, c.raster as string, c.polygon_bbox_xmin_ymin_xmax_ymax, { defaultValue: 0 })).count).toBe(c.expected['count(default_value=0)']);
+    const d = await stats(c, c.raster as string, c.polygon_bbox_xmin_ymin_xmax_ymax, { defaultValue: 123 });
+    expect([d.sum, d.mean]).toEqual([c.expected['sum(default_value=123)'], c.expected['mean(default_value=123)']]);
+  });
+
+  it('all nodata: no mean, no variety, no mode', async () => {
+    const c = byId('all_nodata');
+    const s = await stats(c, { rows: [[-999, -999, -999], [-999, -999, -999], [-999, -999, -999]], nodata: -999 }, c.polygon_bbox_xmin_ymin_xmax_ymax);
+    expect(s.mean).toBeNull();
+    expect(s.variety).toBe(c.expected.variety);
+    expect(s.majority).toBe(c.expected.mode);
   });
 
   it('tiny square in one cell and the doubled raster', async () => {

@@ -4,7 +4,8 @@ import { expect, it } from 'vitest';
 import { readGeoJson } from '../../pipeline/geo/read-geojson.js';
 import { openRaster } from '../../pipeline/raster/open-raster.js';
 import { loadRegions, regionsInCrs } from '../../pipeline/zonal/load-regions.js';
-import { zonalStatistics, type CoverageMethod, type Zone, type ZoneStats } from '../../pipeline/zonal/zonal-statistics.js';
+import { zonalStatistics, type CoverageMethod, type ZonalOptions, type Zone, type ZoneStats } from '../../pipeline/zonal/zonal-statistics.js';
+import { inlineRaster } from '../helpers/inline-raster.js';
 import { describeWithSharedData, hasSharedData, sharedPath } from '../helpers/shared-data.js';
 
 const dir = (f: string) => sharedPath('06_zonal_stats_reference', f);
@@ -12,20 +13,25 @@ const expected = hasSharedData ? JSON.parse(readFileSync(dir('rasterstats_expect
 const byId = (id: string) => expected.cases.find((c: { id: string }) => c.id === id);
 
 /** rasterstats ignores CRS; the vectors are in the raster's Albers metres (some .prj files wrongly say WGS84). */
-async function run(raster: string, vector: string, method: CoverageMethod, categorical = false): Promise<ZoneStats[]> {
+async function run(raster: string, vector: string, method: CoverageMethod, categorical = false, options: Partial<ZonalOptions> = {}): Promise<ZoneStats[]> {
   const reader = await openRaster(dir(`rasterstats_data/${raster}`));
   const layer = readGeoJson(dir(`rasterstats_data_geojson/${vector}`), { crs: { epsg: null, proj4: reader.info.proj4! } });
   const zones = layer.features.map((f, i) => ({ id: (f.properties.id as number) ?? i, geometry: f.geometry as Zone['geometry'] }));
-  const stats = await zonalStatistics(reader, zones, { method, categorical });
+  const stats = await zonalStatistics(reader, zones, { method, categorical, detail: true, ...options });
   await reader.close();
   return stats;
 }
 
-function matchesGdal(ours: ZoneStats, ref: { count: number; nodata_or_masked: number; min?: number; max?: number; mean?: number; sum?: number; std?: number }) {
+type GdalReference = { count: number; nodata_or_masked: number; unique?: number } & Partial<Record<'min' | 'max' | 'mean' | 'sum' | 'std' | 'median' | 'majority' | 'minority' | 'range', number>>;
+
+function matchesGdal(ours: ZoneStats, ref: GdalReference) {
   expect(ours.count).toBe(ref.count);
   expect(ours.nodata).toBe(ref.nodata_or_masked);
   if (ref.count === 0) return expect(ours.mean).toBeNull();
-  for (const k of ['min', 'max', 'mean', 'sum', 'std'] as const) expect(ours[k]!, k).toBeCloseTo(ref[k]!, 4);
+  for (const k of ['min', 'max', 'mean', 'sum', 'std', 'median', 'majority', 'minority', 'range'] as const) {
+    if (ref[k] !== undefined) expect(ours[k]!, k).toBeCloseTo(ref[k]!, 4);
+  }
+  if (ref.unique !== undefined) expect(ours.variety).toBe(ref.unique);
 }
 
 describeWithSharedData('rasterstats test-suite facts', () => {
@@ -106,5 +112,33 @@ describeWithSharedData('lines and points, as GDAL burns them', () => {
     const classes = await run('slope_classes.tif', 'points.geojson', 'centroid', true);
     expect(classes[0].classes!['1'].count).toBe(1);
     expect(classes[1].classes!['2'].count).toBe(1);
+  });
+});
+
+describeWithSharedData('rasterstats options and inline cases', () => {
+  it('nodata override 1 on the slope classes: polygon 1 all nodata, polygon 2 49 cells (GDAL statistics); 90th percentile', async () => {
+    const s = await run('slope_classes.tif', 'polygons.geojson', 'centroid', true, { nodata: 1, quantiles: [0.9] });
+    byId('categorical_nodata_override_1').gdal_reference.forEach((ref: GdalReference, i: number) => matchesGdal(s[i], ref));
+    expect(s[0].classes!['1']).toBeUndefined();
+    expect(s[1].minority).toBe(2);
+    expect(s[0].quantiles).toEqual({ '0.9': null });
+    expect(s[1].quantiles).toEqual({ '0.9': 5 });
+  });
+
+  it('without the nodata value every cell counts (min -9999, nodata 0, count 75)', async () => {
+    const [s] = await run('slope_nodata.tif', 'polygons.geojson', 'centroid', false, { nodata: null });
+    expect([s.min, s.nodata, s.count]).toEqual([-9999, 0, 75]);
+  });
+
+  it('inline arrays: NaN and nodata counted apart; the pixel-centre rule with partial pixels', async () => {
+    for (const c of expected.inline_array_cases) {
+      const rows = c.array_rows_top_to_bottom.map((r: (number | string)[]) => r.map((v) => (v === 'NaN' ? NaN : Number(v))));
+      const [a, b, x0, d, e, y0] = c.affine_a_b_c_d_e_f;
+      const raster = await inlineRaster(rows, { nodata: c.nodata ?? null, geotransform: [x0, a, b, y0, d, e] });
+      const ring = c.polygon ?? c.polygon_wkt.replace(/^POLYGON \(\(|\)\)$/g, '').split(', ').map((p: string) => p.split(' ').map(Number));
+      const [s] = await zonalStatistics(raster, [{ id: c.id, geometry: { type: 'Polygon', coordinates: [ring] } }], { method: 'centroid' });
+      await raster.close();
+      for (const [k, v] of Object.entries(c.expected as Record<string, number>)) expect(s[k as keyof ZoneStats], `${c.id} ${k}`).toBe(v);
+    }
   });
 });
