@@ -3,6 +3,7 @@ import { SatError } from '../core/errors.js';
 import { BlockCache } from './block-cache.js';
 import { decodeBlock } from './decode/decode-block.js';
 import { DecodePool } from './decode/decode-pool.js';
+import { COMPRESSION_NAMES } from './decode/block-codec.js';
 import { readMetadata, type BlockLayout } from './read-metadata.js';
 import { coalesceRanges, type ByteSource } from './sources/byte-source.js';
 import { openFileSource } from './sources/file-source.js';
@@ -27,6 +28,8 @@ export interface RasterReader {
    * `fill` (default: the nodata value, else 0). bands: 1-based, default all, in the given order.
    */
   read(window?: PixelWindow, options?: { bands?: number[]; fill?: number }): Promise<RasterData>;
+  /** The file's per-dataset mask (GDAL internal mask) for a window: 1 = valid, 0 = masked; null when it has none. */
+  readMask(window?: PixelWindow): Promise<Uint8Array | null>;
   /** Bytes fetched from the file or server so far. */
   readonly bytesRead: number;
   close(): Promise<void>;
@@ -46,8 +49,8 @@ export async function openRaster(source: string, options: OpenRasterOptions = {}
     ? await openHttpSource(source, { timeoutMs: options.httpTimeoutMs ?? 30_000 })
     : await openFileSource(source);
   try {
-    const { info, layout } = await readMetadata(bytes);
-    return new BlockRasterReader(bytes, info, layout, options, remote ? GAP_HTTP : GAP_LOCAL);
+    const { info, layout, maskLayout } = await readMetadata(bytes);
+    return new BlockRasterReader(bytes, info, layout, maskLayout, options, remote ? GAP_HTTP : GAP_LOCAL);
   } catch (err) {
     await bytes.close();
     throw err;
@@ -64,6 +67,7 @@ class BlockRasterReader implements RasterReader {
     private readonly source: ByteSource,
     readonly info: RasterInfo,
     private readonly layout: BlockLayout,
+    private readonly maskLayout: BlockLayout | null,
     private readonly options: OpenRasterOptions,
     private readonly maxGap: number,
   ) {
@@ -90,8 +94,22 @@ class BlockRasterReader implements RasterReader {
     // Outside the raster: the nodata value, unless there is none (or it is NaN, which integers cannot hold).
     const nodataFits = info.nodata !== null && (!Number.isNaN(info.nodata) || info.dtype.startsWith('float'));
     const fill = options.fill ?? (nodataFits ? info.nodata! : 0);
-    const out = bands.map(() => allocPixels(info.dtype, win.width * win.height));
+    return { window: win, dtype: info.dtype, bands: await this.assemble(layout, '', win, bands, fill) };
+  }
 
+  async readMask(window?: PixelWindow): Promise<Uint8Array | null> {
+    const { info, maskLayout } = this;
+    if (!maskLayout) return null;
+    const win = window ?? { col: 0, row: 0, width: info.width, height: info.height };
+    this.checkWindow(win);
+    return (await this.assemble(maskLayout, 'mask:', win, [1], 0))[0] as Uint8Array;
+  }
+
+  /** Pixels of `window` from the blocks of one image (the raster or its mask), one array per requested band. */
+  private async assemble(layout: BlockLayout, keyPrefix: string, win: PixelWindow, bands: number[], fill: number): Promise<PixelArray[]> {
+    const { info } = this;
+    const dtype = layout.codec.dtype;
+    const out = bands.map(() => allocPixels(dtype, win.width * win.height));
     // The part of the window inside the raster; the rest keeps the fill value.
     const c0 = Math.max(win.col, 0);
     const r0 = Math.max(win.row, 0);
@@ -101,7 +119,7 @@ class BlockRasterReader implements RasterReader {
     if (fill !== 0 && (!inside || c0 > win.col || r0 > win.row || c1 < win.col + win.width || r1 < win.row + win.height)) {
       for (const a of out) a.fill(fill);
     }
-    if (!inside) return { window: win, dtype: info.dtype, bands: out };
+    if (!inside) return out;
 
     const { blockWidth: bw, blockHeight: bh, blocksAcross, blocksDown } = layout;
     const bx0 = Math.floor(c0 / bw);
@@ -115,7 +133,7 @@ class BlockRasterReader implements RasterReader {
         for (let bx = bx0; bx <= bx1; bx++) wanted.push({ index: plane * blocksAcross * blocksDown + by * blocksAcross + bx, bx, by, plane });
       }
     }
-    const blocks = await this.blocks(wanted.map((w) => w.index), fill);
+    const blocks = await this.blocks(layout, keyPrefix, wanted.map((w) => w.index), fill);
 
     const samples = layout.codec.samples;
     wanted.forEach(({ bx, by, plane }, k) => {
@@ -140,7 +158,7 @@ class BlockRasterReader implements RasterReader {
         }
       });
     });
-    return { window: win, dtype: info.dtype, bands: out };
+    return out;
   }
 
   private checkWindow(w: PixelWindow): void {
@@ -157,24 +175,24 @@ class BlockRasterReader implements RasterReader {
   }
 
   /** Decoded blocks by index, through the cache; the missing ones are fetched with coalesced reads. */
-  private async blocks(indices: number[], fill: number): Promise<TypedBlock[]> {
-    const key = (i: number) => String(i);
-    const missing = indices.filter((i) => !this.cache.has(key(i)) && this.layout.byteCounts[i] > 0);
+  private async blocks(layout: BlockLayout, keyPrefix: string, indices: number[], fill: number): Promise<TypedBlock[]> {
+    const key = (i: number) => keyPrefix + i;
+    const missing = indices.filter((i) => !this.cache.has(key(i)) && layout.byteCounts[i] > 0);
     let fetched: Promise<Map<number, Uint8Array>> | null = null;
-    if (missing.length > 0) fetched = this.fetch(missing);
+    if (missing.length > 0) fetched = this.fetch(layout, missing);
     return Promise.all(
       indices.map((i) =>
         this.cache.get(key(i), async () => {
-          if (this.layout.byteCounts[i] === 0) return this.emptyBlock(i, fill); // sparse file: block never written
+          if (layout.byteCounts[i] === 0) return this.emptyBlock(layout, i, fill); // sparse file: block never written
           const compressed = (await fetched!).get(i)!;
-          return this.decode(i, compressed);
+          return this.decode(layout, i, compressed);
         }),
       ),
     );
   }
 
-  private async fetch(indices: number[]): Promise<Map<number, Uint8Array>> {
-    const { offsets, byteCounts } = this.layout;
+  private async fetch(layout: BlockLayout, indices: number[]): Promise<Map<number, Uint8Array>> {
+    const { offsets, byteCounts } = layout;
     const ranges = indices.map((i) => ({ offset: offsets[i], length: byteCounts[i] }));
     for (let k = 0; k < indices.length; k++) {
       const r = ranges[k];
@@ -195,21 +213,20 @@ class BlockRasterReader implements RasterReader {
     return result;
   }
 
-  private rowsOf(index: number): number {
-    const { layout, info } = this;
-    if (info.tiled) return layout.blockHeight;
+  private rowsOf(layout: BlockLayout, index: number): number {
+    if (layout.tiled) return layout.blockHeight;
     const by = Math.floor((index % (layout.blocksAcross * layout.blocksDown)) / layout.blocksAcross);
-    return Math.min(layout.blockHeight, info.height - by * layout.blockHeight);
+    return Math.min(layout.blockHeight, this.info.height - by * layout.blockHeight);
   }
 
-  private emptyBlock(index: number, fill: number): TypedBlock {
-    const block = allocPixels(this.info.dtype, this.layout.blockWidth * this.rowsOf(index) * this.layout.codec.samples);
+  private emptyBlock(layout: BlockLayout, index: number, fill: number): TypedBlock {
+    const block = allocPixels(layout.codec.dtype, layout.blockWidth * this.rowsOf(layout, index) * layout.codec.samples);
     if (fill !== 0) block.fill(fill);
     return block;
   }
 
-  private async decode(index: number, compressed: Uint8Array): Promise<TypedBlock> {
-    const codec = { ...this.layout.codec, rows: this.rowsOf(index) };
+  private async decode(layout: BlockLayout, index: number, compressed: Uint8Array): Promise<TypedBlock> {
+    const codec = { ...layout.codec, rows: this.rowsOf(layout, index) };
     let buffer: ArrayBuffer;
     try {
       if (this.usePool) {
@@ -221,10 +238,10 @@ class BlockRasterReader implements RasterReader {
     } catch (err) {
       throw new SatError(
         'E_FORMAT',
-        `${this.info.source}: cannot decode ${this.info.tiled ? 'tile' : 'strip'} ${index} (offset ${this.layout.offsets[index]}, ${compressed.length} bytes, ${this.info.compression}): ${(err as Error).message}`,
+        `${this.info.source}: cannot decode ${layout.tiled ? 'tile' : 'strip'} ${index} (offset ${layout.offsets[index]}, ${compressed.length} bytes, ${COMPRESSION_NAMES[codec.compression]}): ${(err as Error).message}`,
       );
     }
-    return viewPixels(this.info.dtype, buffer);
+    return viewPixels(layout.codec.dtype, buffer);
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@ import type { DType, GeoTransform, RasterInfo } from './types.js';
 
 /** Where each block of the full-resolution image lives and how to decode it. */
 export interface BlockLayout {
+  tiled: boolean;
   blockWidth: number;
   blockHeight: number;
   blocksAcross: number;
@@ -22,6 +23,8 @@ export interface BlockLayout {
 export interface RasterMetadata {
   info: RasterInfo;
   layout: BlockLayout;
+  /** The per-dataset mask (GDAL's internal mask, NewSubfileType 4) at full resolution, when the file has one. */
+  maskLayout: BlockLayout | null;
 }
 
 /** geotiff.js parses the header, IFDs and GeoKeys through our byte source. */
@@ -137,31 +140,22 @@ export async function readMetadata(source: ByteSource): Promise<RasterMetadata> 
     }
   }
   const dtype = dtypeOf(name, image.getSampleFormat(0), bits);
-  const planar = ((fd.getValue('PlanarConfiguration') as number | undefined) ?? 1) === 2 ? 2 : 1;
-  const tiled = fd.hasTag('TileWidth');
-  const blockWidth = tiled ? (fd.getValue('TileWidth') as number) : width;
-  const blockHeight = tiled
-    ? (fd.getValue('TileLength') as number)
-    : Math.min((fd.getValue('RowsPerStrip') as number | undefined) ?? height, height);
-  const blocksAcross = Math.ceil(width / blockWidth);
-  const blocksDown = Math.ceil(height / blockHeight);
-  const [offsets, byteCounts] = await Promise.all(
-    tiled ? [fd.loadValue('TileOffsets'), fd.loadValue('TileByteCounts')] : [fd.loadValue('StripOffsets'), fd.loadValue('StripByteCounts')],
-  );
-  const blockCount = blocksAcross * blocksDown * (planar === 2 ? samples : 1);
-  if (!offsets || !byteCounts || (offsets as ArrayLike<number>).length < blockCount || (byteCounts as ArrayLike<number>).length < blockCount) {
-    throw new SatError('E_FORMAT', `${name}: the block index is incomplete (expected ${blockCount} blocks)`);
-  }
-  const predictor = ((await fd.loadValue('Predictor')) as number | undefined) ?? 1;
-  const jpegTables = fd.hasTag('JPEGTables') ? ((await fd.loadValue('JPEGTables')) as Uint8Array) : undefined;
-  const lercParameters = fd.hasTag('LercParameters') ? Array.from((await fd.loadValue('LercParameters')) as ArrayLike<number>) : undefined;
-
+  const layout = await layoutOf(image, name, dtype, samples, compression);
+  let maskLayout: BlockLayout | null = null;
   const geoKeys = (image.getGeoKeys() ?? {}) as Record<string, unknown>;
   const crs = Object.keys(geoKeys).length > 0 ? crsFromGeoKeys(geoKeys) : null;
   let overviewCount = 0;
   for (let i = 1; i < imageCount; i++) {
-    const sub = ((await tiff.getImage(i)).fileDirectory.getValue('NewSubfileType') as number | undefined) ?? 0;
+    const other = await tiff.getImage(i);
+    const sub = (other.fileDirectory.getValue('NewSubfileType') as number | undefined) ?? 0;
     if ((sub & 1) === 1 && (sub & 4) === 0) overviewCount++;
+    if (sub === 4 && !maskLayout && other.getWidth() === width && other.getHeight() === height) {
+      const maskCompression = (other.fileDirectory.getValue('Compression') as number | undefined) ?? 1;
+      if (SUPPORTED_COMPRESSIONS.has(maskCompression) && other.getSamplesPerPixel() === 1) {
+        maskLayout = await layoutOf(other, name, 'uint8', 1, maskCompression);
+        maskLayout.codec.bitsPerSample = other.getBitsPerSample(0) as 1 | 8;
+      }
+    }
   }
   const gdalMetadata = fd.hasTag('GDAL_METADATA') ? await fd.loadValue('GDAL_METADATA') : undefined;
 
@@ -177,16 +171,41 @@ export async function readMetadata(source: ByteSource): Promise<RasterMetadata> 
     geotransform: geotransformOf(image, geoKeys.GTRasterTypeGeoKey === 2),
     nodata: parseNodata(fd.getValue('GDAL_NODATA'), dtype),
     pixelIsPoint: geoKeys.GTRasterTypeGeoKey === 2,
-    blockWidth,
-    blockHeight,
-    tiled,
+    blockWidth: layout.blockWidth,
+    blockHeight: layout.blockHeight,
+    tiled: layout.tiled,
     compression: compressionName,
-    predictor,
-    interleave: planar === 2 ? 'band' : 'pixel',
+    predictor: layout.codec.predictor,
+    interleave: layout.planarConfiguration === 2 ? 'band' : 'pixel',
     overviewCount,
     bandDescriptions: bandDescriptions(gdalMetadata, samples),
   };
-  const layout: BlockLayout = {
+  return { info, layout, maskLayout };
+}
+
+/** Where the blocks of one image (the raster, or its mask) are and how to decode them. */
+async function layoutOf(image: GeoTIFFImage, name: string, dtype: DType, samples: number, compression: number): Promise<BlockLayout> {
+  const fd = image.fileDirectory;
+  const width = image.getWidth();
+  const height = image.getHeight();
+  const planar = ((fd.getValue('PlanarConfiguration') as number | undefined) ?? 1) === 2 ? 2 : 1;
+  const tiled = fd.hasTag('TileWidth');
+  const blockWidth = tiled ? (fd.getValue('TileWidth') as number) : width;
+  const blockHeight = tiled ? (fd.getValue('TileLength') as number) : Math.min((fd.getValue('RowsPerStrip') as number | undefined) ?? height, height);
+  const blocksAcross = Math.ceil(width / blockWidth);
+  const blocksDown = Math.ceil(height / blockHeight);
+  const [offsets, byteCounts] = await Promise.all(
+    tiled ? [fd.loadValue('TileOffsets'), fd.loadValue('TileByteCounts')] : [fd.loadValue('StripOffsets'), fd.loadValue('StripByteCounts')],
+  );
+  const blockCount = blocksAcross * blocksDown * (planar === 2 ? samples : 1);
+  if (!offsets || !byteCounts || (offsets as ArrayLike<number>).length < blockCount || (byteCounts as ArrayLike<number>).length < blockCount) {
+    throw new SatError('E_FORMAT', `${name}: the block index is incomplete (expected ${blockCount} blocks)`);
+  }
+  const predictor = ((await fd.loadValue('Predictor')) as number | undefined) ?? 1;
+  const jpegTables = fd.hasTag('JPEGTables') ? ((await fd.loadValue('JPEGTables')) as Uint8Array) : undefined;
+  const lercParameters = fd.hasTag('LercParameters') ? Array.from((await fd.loadValue('LercParameters')) as ArrayLike<number>) : undefined;
+  return {
+    tiled,
     blockWidth,
     blockHeight,
     blocksAcross,
@@ -207,5 +226,4 @@ export async function readMetadata(source: ByteSource): Promise<RasterMetadata> 
       lercParameters,
     },
   };
-  return { info, layout };
 }

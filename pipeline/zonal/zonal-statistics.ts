@@ -132,10 +132,12 @@ export async function zonalStatistics(raster: RasterReader, zones: Zone[], optio
         }
         if (!coverage.some((c) => c > 0)) continue;
         const values = (await raster.read(part, { bands: [band] })).bands[0];
+        // Cells the file's own mask marks invalid are not data at all: neither counted nor reported as nodata.
+        const mask = await raster.readMask(part);
         const weights = options.weights ? (await options.weights.read(part, { bands: [1] })).bands[0] : null;
         for (let i = 0; i < coverage.length; i++) {
           const covered = coverage[i];
-          if (covered === 0 || covered < minCoverage) continue;
+          if (covered === 0 || covered < minCoverage || (mask && !mask[i])) continue;
           const c = fullWeight ? 1 : covered;
           let v = values[i];
           if (v !== v || v === nodata) {

@@ -59,6 +59,24 @@ describeWithSharedData('windowed reads', () => {
     });
   }
 
+  it.runIf(hasGdal)('internal masks (1-bit, NewSubfileType 4) read like GDAL\'s mask band, windows too', async () => {
+    for (const file of ['06_zonal_stats_reference/rasterstats_data/dataset_mask.tif', '05_geotiff_format_variants/rasterio_cc0/cogeo.tif']) {
+      const raw = path.join(tmp, 'mask.raw');
+      execFileSync('gdal_translate', ['-q', '-of', 'ENVI', '-b', 'mask', sharedPath(file), raw]);
+      const gdal = readFileSync(raw);
+      const reader = await openRaster(sharedPath(file));
+      const mask = (await reader.readMask())!;
+      expect(Array.from(mask, (m) => m * 255)).toEqual(Array.from(gdal));
+      const w = { col: 3, row: 5, width: 40, height: 30 };
+      const part = (await reader.readMask(w))!;
+      expect(Array.from(part)).toEqual(Array.from(slice(mask, reader.info.width, reader.info.height, w, 0)));
+      await reader.close();
+    }
+    const none = await openRaster(sharedPath(files[0]));
+    expect(await none.readMask()).toBeNull();
+    await none.close();
+  });
+
   it.runIf(hasGdal)('a window equals what gdal_translate -srcwin decodes', async () => {
     const file = sharedPath(files[4]);
     const w = { col: 200, row: 180, width: 300, height: 257 };

@@ -125,6 +125,11 @@ describeWithSharedData('rasterstats options and inline cases', () => {
     expect(s[1].quantiles).toEqual({ '0.9': 5 });
   });
 
+  it('cells masked by the file\'s mask band neither count nor are nodata (dataset_mask.tif: 75 and 0)', async () => {
+    const s = await run('dataset_mask.tif', 'polygons.geojson', 'centroid');
+    byId('dataset_mask').gdal_reference.forEach((ref: GdalReference, i: number) => matchesGdal(s[i], ref));
+  });
+
   it('without the nodata value every cell counts (min -9999, nodata 0, count 75)', async () => {
     const [s] = await run('slope_nodata.tif', 'polygons.geojson', 'centroid', false, { nodata: null });
     expect([s.min, s.nodata, s.count]).toEqual([-9999, 0, 75]);

@@ -34,6 +34,8 @@ export interface BlockCodec {
   jpegTables?: Uint8Array;
   /** JPEG data stored as YCbCr (PhotometricInterpretation 6): converted to RGB like libjpeg does. */
   ycbcr?: boolean;
+  /** 1 for bilevel images (GDAL's internal masks): bits are unpacked to one byte per pixel, 0 or 1. */
+  bitsPerSample?: 1 | 8;
   /** LercParameters tag. */
   lercParameters?: number[];
 }

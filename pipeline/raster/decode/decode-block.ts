@@ -50,7 +50,9 @@ function swapBytes(bytes: Uint8Array, width: number): void {
  */
 export async function decodeBlock(codec: BlockCodec, compressed: Uint8Array): Promise<ArrayBuffer> {
   const bytesPerSample = DTYPE_BYTES[codec.dtype];
-  const expected = codec.width * codec.rows * codec.samples * bytesPerSample;
+  const bilevel = codec.bitsPerSample === 1;
+  // Bilevel rows are packed 8 pixels a byte, each row starting on a byte.
+  const expected = bilevel ? Math.ceil(codec.width / 8) * codec.rows : codec.width * codec.rows * codec.samples * bytesPerSample;
   let raw: Uint8Array;
   switch (codec.compression) {
     case 1:
@@ -78,6 +80,7 @@ export async function decodeBlock(codec: BlockCodec, compressed: Uint8Array): Pr
       }
   }
   if (raw.length < expected) throw new Error(`block decoded to ${raw.length} bytes, expected ${expected}`);
+  if (bilevel) return unpackBits(raw, codec.width, codec.rows);
   // Own, aligned memory of exactly the block's size (inflate may return a pooled or longer buffer).
   let bytes: Uint8Array<ArrayBuffer> = new Uint8Array(expected);
   bytes.set(raw.subarray(0, expected));
@@ -123,4 +126,14 @@ function ycbcrToRgb(pixels: Uint8Array): void {
     pixels[i + 1] = clamp(y + ((cbG[cb] + crG[cr]) >> SCALE));
     pixels[i + 2] = clamp(y + cbB[cb]);
   }
+}
+
+/** One byte per pixel (0 or 1) from rows of bits, most significant bit first. */
+function unpackBits(packed: Uint8Array, width: number, rows: number): ArrayBuffer {
+  const out = new Uint8Array(width * rows);
+  const rowBytes = Math.ceil(width / 8);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < width; c++) out[r * width + c] = (packed[r * rowBytes + (c >> 3)] >> (7 - (c & 7))) & 1;
+  }
+  return out.buffer;
 }
