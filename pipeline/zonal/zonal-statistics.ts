@@ -23,6 +23,8 @@ export interface ClassStats {
   area_m2: number;
   /** Share of the zone's valid (covered, not nodata) cells. */
   fraction: number;
+  /** With weights: the class's share of the zone's weight (e.g. of its population). */
+  weighted_fraction?: number;
 }
 
 export interface ZoneStats {
@@ -172,7 +174,7 @@ class ZoneAccumulator {
   private max = -Infinity;
   private wSum = 0;
   private wValueSum = 0;
-  private readonly classes = new Map<number, { count: number; area: number }>();
+  private readonly classes = new Map<number, { count: number; area: number; weight: number }>();
 
   constructor(
     private readonly weighted: boolean,
@@ -202,8 +204,9 @@ class ZoneAccumulator {
       if (k) {
         k.count += c;
         k.area += area;
+        k.weight += c * w;
       } else {
-        this.classes.set(v, { count: c, area });
+        this.classes.set(v, { count: c, area, weight: c * w });
       }
     }
   }
@@ -228,7 +231,12 @@ class ZoneAccumulator {
     }
     if (this.categorical) {
       stats.classes = Object.fromEntries(
-        [...this.classes.entries()].sort((a, b) => a[0] - b[0]).map(([v, k]) => [String(v), { count: k.count, area_m2: k.area, fraction: k.count / this.count }]),
+        [...this.classes.entries()]
+          .sort((a, b) => a[0] - b[0])
+          .map(([v, k]) => [
+            String(v),
+            { count: k.count, area_m2: k.area, fraction: k.count / this.count, ...(this.weighted && { weighted_fraction: k.weight / this.wSum }) },
+          ]),
       );
     }
     return stats;

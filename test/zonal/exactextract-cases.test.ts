@@ -111,6 +111,16 @@ describeWithSharedData('exactextract test-suite facts', () => {
     }
   });
 
+  it('weighted class fractions (weighted_frac)', async () => {
+    const c = byId('weighted_frac_per_class');
+    for (const [name, bbox] of Object.entries(c.polygons!)) {
+      const s = await stats(c, c.raster as string, bbox);
+      expect(s.sum).toBeCloseTo(c.expected[name].sum, 12);
+      const frac = Object.fromEntries(Object.entries(s.classes!).map(([k, v]) => [k, v.weighted_fraction]));
+      expect(frac, name).toEqual(c.expected[name].weighted_frac);
+    }
+  });
+
   it('nodata: fully inside nodata gives no mean; partial coverage of nodata divides by the valid coverage', async () => {
     const inside = await stats(byId('nodata_fully_inside_nodata'));
     expect(inside.count).toBe(0);

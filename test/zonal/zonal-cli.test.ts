@@ -25,7 +25,7 @@ describeWithSharedData('sat zonal', () => {
     const csv = sat(azores('gpw_v411_2020_density_2020.tif'), azores('concelhos.geojson'), '--id-field', 'name', '--weights', azores('gpw_v411_2020_land_area_2020.tif'), '--format', 'csv');
     expect(csv.status, csv.stderr).toBe(0);
     const lines = csv.stdout.trim().split('\n');
-    expect(lines[0]).toBe('id,count,sum,mean,min,max,std,nodata,region_area_m2,weighted_sum,weighted_mean');
+    expect(lines[0]).toBe('id,count,sum,mean,min,max,std,nodata,nan,region_area_m2,weighted_sum,weighted_mean');
     expect(lines).toHaveLength(7);
   });
 

@@ -8,19 +8,19 @@ import { loadRegions, regionsInCrs } from '../../zonal/load-regions.js';
 import { geodesicArea } from '../../zonal/region-area.js';
 import { zonalStatistics, type CoverageMethod, type ZoneStats } from '../../zonal/zonal-statistics.js';
 import { cliSettings } from '../cli-settings.js';
-import { integerOption } from '../parse-options.js';
+import { integerOption, numberOption } from '../parse-options.js';
 import { createProgress } from '../progress.js';
 
 const METHODS: CoverageMethod[] = ['exact', 'centroid', 'all-touched'];
 
 function toCsv(stats: (ZoneStats & { region_area_m2: number })[], categorical: boolean): string {
-  const head = ['id', 'count', 'sum', 'mean', 'min', 'max', 'std', 'nodata', 'region_area_m2'];
-  const weighted = stats.some((s) => s.weighted_mean !== undefined);
-  if (weighted) head.push('weighted_sum', 'weighted_mean');
+  const head = ['id', 'count', 'sum', 'mean', 'min', 'max', 'std', 'nodata', 'nan', 'region_area_m2'];
+  if (stats.some((s) => s.weighted_mean !== undefined)) head.push('weighted_sum', 'weighted_mean');
+  if (stats.some((s) => s.variety !== undefined)) head.push('median', 'majority', 'minority', 'variety', 'range');
   const cell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v));
   if (categorical) {
-    const lines = ['id,class,count,area_m2,fraction'];
-    for (const s of stats) for (const [k, c] of Object.entries(s.classes ?? {})) lines.push([s.id, k, c.count, c.area_m2, c.fraction].map(cell).join(','));
+    const lines = ['id,class,count,area_m2,fraction,weighted_fraction'];
+    for (const s of stats) for (const [k, c] of Object.entries(s.classes ?? {})) lines.push([s.id, k, c.count, c.area_m2, c.fraction, c.weighted_fraction].map(cell).join(','));
     return `${lines.join('\n')}\n`;
   }
   return `${[head.join(','), ...stats.map((s) => head.map((k) => cell((s as unknown as Record<string, unknown>)[k])).join(','))].join('\n')}\n`;
@@ -38,6 +38,8 @@ export function register(program: Command): void {
     .option('--categorical', 'per class value: covered cells, area in m² and share of the region')
     .option('--weights <raster>', 'weights raster on the same grid (e.g. population): adds weighted_sum and weighted_mean')
     .option('--regions-crs <crs>', 'the CRS of the regions\' coordinates when their file says nothing or the wrong thing ("raster" = the raster\'s)')
+    .option('--detail', 'also median, quartiles, majority, minority, variety and range')
+    .option('--nodata <value>', 'use this nodata value instead of the raster\'s ("none": every value counts)')
     .option('--coverage-cache <dir>', 'keep coverage tables here and reuse them on later runs over the same grid and regions')
     .option('--format <f>', 'json or csv', 'json')
     .action(async (rasterPath: string, regionsPath: string, opts) => {
@@ -68,6 +70,8 @@ export function register(program: Command): void {
           method: opts.method,
           band: opts.band,
           categorical: Boolean(opts.categorical),
+          detail: Boolean(opts.detail),
+          nodata: opts.nodata === undefined ? undefined : opts.nodata === 'none' ? null : numberOption('--nodata')(opts.nodata),
           weights,
           cellArea: opts.categorical ? cellAreaFunction(info.geotransform, rasterCrs) : undefined,
           onProgress: (done, total) => progress.update(done / total),
