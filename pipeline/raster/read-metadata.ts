@@ -90,13 +90,14 @@ function geotransformOf(image: GeoTIFFImage, pixelIsPoint: boolean): GeoTransfor
   return [x - (i + half) * dx, dx, 0, y - (j + half) * dy, 0, dy];
 }
 
-function bandDescriptions(xml: unknown, bands: number): (string | null)[] {
+/** Per-band items of GDAL_METADATA with a given role ("description", "scale", "offset"), by band. */
+function bandItems(xml: unknown, bands: number, role: string): (string | null)[] {
   const out: (string | null)[] = new Array(bands).fill(null);
   if (typeof xml !== 'string') return out;
   const re = /<Item\s+([^>]*)>([^<]*)<\/Item>/g;
   for (let m = re.exec(xml); m; m = re.exec(xml)) {
     const attrs = m[1];
-    if (!/name="DESCRIPTION"/.test(attrs) || !/role="description"/.test(attrs)) continue;
+    if (!new RegExp(`role="${role}"`).test(attrs)) continue;
     const sample = /sample="(\d+)"/.exec(attrs);
     if (sample && Number(sample[1]) < bands) out[Number(sample[1])] = decodeXml(m[2]);
   }
@@ -178,7 +179,9 @@ export async function readMetadata(source: ByteSource): Promise<RasterMetadata> 
     predictor: layout.codec.predictor,
     interleave: layout.planarConfiguration === 2 ? 'band' : 'pixel',
     overviewCount,
-    bandDescriptions: bandDescriptions(gdalMetadata, samples),
+    bandDescriptions: bandItems(gdalMetadata, samples, 'description'),
+    scales: bandItems(gdalMetadata, samples, 'scale').map((v) => (v === null ? 1 : Number(v))),
+    offsets: bandItems(gdalMetadata, samples, 'offset').map((v) => (v === null ? 0 : Number(v))),
   };
   return { info, layout, maskLayout };
 }

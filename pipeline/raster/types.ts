@@ -54,6 +54,9 @@ export interface RasterInfo {
   interleave: 'pixel' | 'band';
   overviewCount: number;
   bandDescriptions: (string | null)[];
+  /** Per band: physical value = stored value * scale + offset (GDAL's band scale/offset; 1 and 0 when not set). */
+  scales: number[];
+  offsets: number[];
 }
 
 /** Pixels of a window: one typed array per band, row-major, width * height long. */

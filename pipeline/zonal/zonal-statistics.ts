@@ -93,6 +93,60 @@ const coverageBy: Record<CoverageMethod, (p: PixelRing[][], w: PixelWindow) => F
  * are reported with count 0, in input order. Large zones are processed in bands of rows.
  */
 export async function zonalStatistics(raster: RasterReader, zones: Zone[], options: ZonalOptions): Promise<ZoneStats[]> {
+  const cached = options.coverageCache ? options.coverageCache.cache.load(options.coverageCache.key) : null;
+  if (cached && cached.length !== zones.length) throw new Error('coverage cache does not match the zones (a key collision?)');
+  const tables: CoverageTable[] = [];
+  const out: ZoneStats[] = [];
+  for (const [k, zone] of zones.entries()) {
+    const acc = new ZoneAccumulator(Boolean(options.weights), Boolean(options.categorical), options.detail ? (options.quantiles ?? [0.25, 0.75]) : null);
+    tables.push(
+      await scanZone(raster, zone, options, cached ? cached[k] : null, {
+        value: (v, c, w, col, row) => acc.add(v, c, w, options.cellArea ? options.cellArea(col, row) * c : 0),
+        nodata: (c) => (acc.nodata += c),
+        nan: (c) => (acc.nan += c),
+      }),
+    );
+    out.push(acc.result(zone.id));
+    options.onProgress?.(k + 1, zones.length);
+  }
+  if (options.coverageCache && !cached) options.coverageCache.cache.save(options.coverageCache.key, tables);
+  return out;
+}
+
+/** One covered cell of a zone (exactextract's cell-level outputs). */
+export interface ZoneCell {
+  cell_id: number;
+  center_x: number;
+  center_y: number;
+  coverage: number;
+  value: number;
+}
+
+/** Every covered, valid cell of one zone with its value (scaled), coverage and centre: where a zone's statistics come from. */
+export async function zoneCells(raster: RasterReader, zone: Zone, options: ZonalOptions): Promise<ZoneCell[]> {
+  const gt = raster.info.geotransform!;
+  const cells: ZoneCell[] = [];
+  await scanZone(raster, zone, options, null, {
+    value: (value, coverage, _w, col, row) =>
+      cells.push({ cell_id: row * raster.info.width + col, center_x: gt[0] + (col + 0.5) * gt[1] + (row + 0.5) * gt[2], center_y: gt[3] + (col + 0.5) * gt[4] + (row + 0.5) * gt[5], coverage, value }),
+    nodata: () => {},
+    nan: () => {},
+  });
+  return cells;
+}
+
+interface CellVisitor {
+  value(v: number, coverage: number, weight: number, col: number, row: number): void;
+  nodata(coverage: number): void;
+  nan(coverage: number): void;
+}
+
+/**
+ * Walks the cells a zone covers, band of rows by band of rows, and hands each to the visitor: valid values
+ * (scaled by the band's scale/offset, after nodata is taken out, as GDAL defines them), nodata, NaN. Cells masked by the
+ * file's own mask are skipped. Returns the zone's coverage table (read from `cached`, or built for the cache).
+ */
+async function scanZone(raster: RasterReader, zone: Zone, options: ZonalOptions, cached: CoverageTable | null, visit: CellVisitor): Promise<CoverageTable> {
   const { info } = raster;
   const gt = info.geotransform;
   if (!gt) throw new SatError('E_INPUT', `${info.source}: zonal statistics need a georeferenced raster`);
@@ -102,62 +156,52 @@ export async function zonalStatistics(raster: RasterReader, zones: Zone[], optio
   const minCoverage = options.minCoverage ?? 0;
   const fullWeight = options.coverageWeight === 'none';
   const fallback = options.defaultValue;
-  const cached = options.coverageCache ? options.coverageCache.cache.load(options.coverageCache.key) : null;
-  if (cached && cached.length !== zones.length) throw new Error('coverage cache does not match the zones (a key collision?)');
-  const tables: CoverageTable[] = [];
-  const out: ZoneStats[] = [];
-  for (const [k, zone] of zones.entries()) {
-    const geometry = zone.geometry;
-    let coverageOf: (part: PixelWindow) => Float64Array;
-    let zoneWindow: PixelWindow | null;
-    if (isLinearOrPoint(geometry)) {
-      coverageOf = (part) => burnLinesAndPoints(geometry, gt, part);
-      zoneWindow = cached ? null : linearWindow(geometry, gt, info.width, info.height);
-    } else {
-      const polygons = cached ? [] : pixelRings(geometry, gt);
-      coverageOf = (part) => coverageBy[options.method](polygons, part);
-      zoneWindow = cached ? null : ringsWindow(polygons, info.width, info.height);
-    }
-    const table: CoverageTable = cached ? cached[k] : { window: zoneWindow, rows: [] };
-    tables.push(table);
-    const { window } = table;
-    const acc = new ZoneAccumulator(Boolean(options.weights), Boolean(options.categorical), options.detail ? (options.quantiles ?? [0.25, 0.75]) : null);
-    if (window) {
-      for (let r = window.row; r < window.row + window.height; r += rowsPerBand) {
-        const part = { col: window.col, row: r, width: window.width, height: Math.min(rowsPerBand, window.row + window.height - r) };
-        let coverage: Float64Array;
-        if (cached) {
-          coverage = coverageRows(table, r - window.row, r - window.row + part.height);
-        } else {
-          coverage = coverageOf(part);
-          if (options.coverageCache) appendCoverageRows(table, coverage, part.width);
-        }
-        if (!coverage.some((c) => c > 0)) continue;
-        const values = (await raster.read(part, { bands: [band] })).bands[0];
-        // Cells the file's own mask marks invalid are not data at all: neither counted nor reported as nodata.
-        const mask = await raster.readMask(part);
-        const weights = options.weights ? (await options.weights.read(part, { bands: [1] })).bands[0] : null;
-        for (let i = 0; i < coverage.length; i++) {
-          const covered = coverage[i];
-          if (covered === 0 || covered < minCoverage || (mask && !mask[i])) continue;
-          const c = fullWeight ? 1 : covered;
-          let v = values[i];
-          if (v !== v || v === nodata) {
-            if (v !== v) acc.nan += c;
-            else acc.nodata += c;
-            if (fallback === undefined) continue;
-            v = fallback;
-          }
-          const area = options.cellArea ? options.cellArea(part.col + (i % part.width), part.row + Math.floor(i / part.width)) * c : 0;
-          acc.add(v, c, weights ? weights[i] : 1, area);
-        }
-      }
-    }
-    out.push(acc.result(zone.id));
-    options.onProgress?.(k + 1, zones.length);
+  const scale = info.scales[band - 1];
+  const offset = info.offsets[band - 1];
+  const geometry = zone.geometry;
+  let coverageOf: (part: PixelWindow) => Float64Array;
+  let table: CoverageTable;
+  if (isLinearOrPoint(geometry)) {
+    coverageOf = (part) => burnLinesAndPoints(geometry, gt, part);
+    table = cached ?? { window: linearWindow(geometry, gt, info.width, info.height), rows: [] };
+  } else {
+    const polygons = cached ? [] : pixelRings(geometry, gt);
+    coverageOf = (part) => coverageBy[options.method](polygons, part);
+    table = cached ?? { window: ringsWindow(polygons, info.width, info.height), rows: [] };
   }
-  if (options.coverageCache && !cached) options.coverageCache.cache.save(options.coverageCache.key, tables);
-  return out;
+  const { window } = table;
+  if (!window) return table;
+  for (let r = window.row; r < window.row + window.height; r += rowsPerBand) {
+    const part = { col: window.col, row: r, width: window.width, height: Math.min(rowsPerBand, window.row + window.height - r) };
+    let coverage: Float64Array;
+    if (cached) {
+      coverage = coverageRows(table, r - window.row, r - window.row + part.height);
+    } else {
+      coverage = coverageOf(part);
+      if (options.coverageCache) appendCoverageRows(table, coverage, part.width);
+    }
+    if (!coverage.some((c) => c > 0)) continue;
+    const values = (await raster.read(part, { bands: [band] })).bands[0];
+    // Cells the file's own mask marks invalid are not data at all: neither counted nor reported as nodata.
+    const mask = await raster.readMask(part);
+    const weights = options.weights ? (await options.weights.read(part, { bands: [1] })).bands[0] : null;
+    for (let i = 0; i < coverage.length; i++) {
+      const covered = coverage[i];
+      if (covered === 0 || covered < minCoverage || (mask && !mask[i])) continue;
+      const c = fullWeight ? 1 : covered;
+      let v = values[i];
+      if (v !== v || v === nodata) {
+        if (v !== v) visit.nan(c);
+        else visit.nodata(c);
+        if (fallback === undefined) continue;
+        v = fallback;
+      } else {
+        v = v * scale + offset;
+      }
+      visit.value(v, c, weights ? weights[i] : 1, part.col + (i % part.width), part.row + Math.floor(i / part.width));
+    }
+  }
+  return table;
 }
 
 /** Coverage-weighted running statistics (West's weighted incremental mean and variance). */

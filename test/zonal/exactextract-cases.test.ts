@@ -1,10 +1,15 @@
 /** Exact coverage-weighted statistics against the expected values of exactextract's test suite (06/exactextract_expected.json). */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Polygon } from 'geojson';
-import { expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { exactCoverage } from '../../pipeline/zonal/exact-coverage.js';
 import { pixelRings } from '../../pipeline/zonal/pixel-rings.js';
-import { zonalStatistics, type ZonalOptions } from '../../pipeline/zonal/zonal-statistics.js';
+import { openRaster } from '../../pipeline/raster/open-raster.js';
+import { zonalStatistics, zoneCells, type ZonalOptions } from '../../pipeline/zonal/zonal-statistics.js';
+import { hasGdal } from '../helpers/gdal.js';
 import { inlineRaster } from '../helpers/inline-raster.js';
 import { describeWithSharedData, hasSharedData, sharedPath } from '../helpers/shared-data.js';
 
@@ -17,6 +22,8 @@ interface Case {
   expected: Record<string, any>;
 }
 
+const tmp = mkdtempSync(path.join(tmpdir(), 'sat-exactextract-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const data = hasSharedData ? JSON.parse(readFileSync(sharedPath('06_zonal_stats_reference/exactextract_expected.json'), 'utf8')) : { cases: [], rasters: {} };
 const byId = (id: string): Case => data.cases.find((c: Case) => c.id === id);
 const box = ([a, b, c, d]: number[]): Polygon => ({ type: 'Polygon', coordinates: [[[a, b], [c, b], [c, d], [a, d], [a, b]]] });
@@ -81,6 +88,48 @@ describeWithSharedData('exactextract test-suite facts', () => {
     expect(s.mean).toBeNull();
     expect(s.variety).toBe(c.expected.variety);
     expect(s.majority).toBe(c.expected.mode);
+  });
+
+  it('basic_square cell by cell: values, coverage, centres, cell ids, where the min and max are', async () => {
+    const c = byId('basic_square');
+    const reader = await inlineRaster(data.rasters.r3.rows_top_to_bottom);
+    const cells = await zoneCells(reader, { id: 1, geometry: box(c.polygon_bbox_xmin_ymin_xmax_ymax!) }, { method: 'exact' });
+    await reader.close();
+    for (const k of ['value', 'coverage', 'center_x', 'center_y', 'cell_id'] as const) {
+      expect(cells.map((x) => x[k]), k).toEqual(c.expected[k === 'value' ? 'values' : k]);
+    }
+    const min = cells.reduce((a, b) => (b.value < a.value ? b : a));
+    const max = cells.reduce((a, b) => (b.value > a.value ? b : a));
+    expect([min.center_x, min.center_y, max.center_x, max.center_y]).toEqual([c.expected.min_center_x, c.expected.min_center_y, c.expected.max_center_x, c.expected.max_center_y]);
+  });
+
+  it.runIf(hasGdal)('band scale and offset apply after nodata is taken out (nodata_scale_offset)', async () => {
+    const c = byId('nodata_scale_offset');
+    const raster = c.raster as { rows_top_to_bottom: number[][]; nodata: number; scale: number; offset: number };
+    const plain = await inlineRaster(raster.rows_top_to_bottom, { nodata: raster.nodata });
+    const scaledFile = path.join(tmp, 'scaled.tif');
+    execFileSync('gdal_translate', ['-q', '-ot', 'Int16', '-a_scale', String(raster.scale), '-a_offset', String(raster.offset), plain.info.source, scaledFile]);
+    await plain.close();
+    const reader = await openRaster(scaledFile);
+    const cells = await zoneCells(reader, { id: 1, geometry: box(c.polygon_bbox_xmin_ymin_xmax_ymax!) }, { method: 'exact' });
+    await reader.close();
+    expect(cells.map((x) => x.value)).toEqual(c.expected.values_float64);
+  });
+
+  it.runIf(hasGdal)('cells masked by the GDAL mask band are left out (mask_band_excludes)', async () => {
+    const c = byId('mask_band_excludes');
+    const rows = (c.raster as { rows_top_to_bottom: number[][] }).rows_top_to_bottom;
+    const plain = await inlineRaster(rows);
+    // GDAL writes the internal mask: nodata 0 turned into a per-dataset mask, then the nodata tag dropped.
+    const masked = path.join(tmp, 'masked.tif');
+    execFileSync('gdal_translate', ['-q', '-a_nodata', '0', plain.info.source, path.join(tmp, 'nd.tif')]);
+    execFileSync('gdal_translate', ['-q', '--config', 'GDAL_TIFF_INTERNAL_MASK', 'YES', '-b', '1', '-mask', '1', '-a_nodata', 'none', path.join(tmp, 'nd.tif'), masked]);
+    await plain.close();
+    const reader = await openRaster(masked);
+    expect(reader.info.nodata).toBeNull();
+    const cells = await zoneCells(reader, { id: 1, geometry: box(c.polygon_bbox_xmin_ymin_xmax_ymax!) }, { method: 'exact' });
+    await reader.close();
+    expect(cells.map((x) => x.value)).toEqual(c.expected.values);
   });
 
   it('tiny square in one cell and the doubled raster', async () => {
