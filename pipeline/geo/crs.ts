@@ -76,13 +76,24 @@ export function crsFromGeoKeys(geoKeys: Record<string, unknown>): Crs | null {
 
 /**
  * A CRS from a name as found in GeoJSON `crs` members, job specs and CLI flags:
- * "EPSG:4326", "epsg:32633", "urn:ogc:def:crs:EPSG::32633", "urn:ogc:def:crs:OGC:1.3:CRS84", or a PROJ string.
+ * "EPSG:4326", "epsg:32633", "urn:ogc:def:crs:EPSG::32633", "urn:ogc:def:crs:OGC:1.3:CRS84", WKT, or a PROJ string.
  */
 export function parseCrs(name: string): Crs {
   const text = name.trim();
   if (/^(urn:ogc:def:crs:OGC:(1\.3)?:CRS84|CRS84|OGC:CRS84)$/i.test(text)) return WGS84;
   const epsg = /^(?:EPSG:|urn:ogc:def:crs:EPSG:[\d.]*:|https?:\/\/www\.opengis\.net\/def\/crs\/EPSG\/0\/)(\d+)$/i.exec(text);
   if (epsg) return Number(epsg[1]) === 4326 ? WGS84 : crsFromEpsg(Number(epsg[1]));
+  if (/^(PROJCS|GEOGCS|PROJCRS|GEOGCRS|GEODCRS)\[/i.test(text)) {
+    // WKT (as in .prj files): EPSG code when it names one at the top level, else proj4js's own WKT parser.
+    const authority = /AUTHORITY\["EPSG",\s*"?(\d+)"?\]\s*\]\s*$|ID\["EPSG",\s*(\d+)\]\s*\]\s*$/i.exec(text);
+    if (authority) return crsFromEpsg(Number(authority[1] ?? authority[2]));
+    try {
+      proj4(text, WGS84.proj4);
+    } catch (err) {
+      throw new SatError('E_INPUT', `cannot use the WKT coordinate system (${(err as Error).message})`);
+    }
+    return { epsg: null, proj4: text };
+  }
   if (text.startsWith('+proj=')) {
     try {
       proj4(text, WGS84.proj4);
@@ -91,7 +102,7 @@ export function parseCrs(name: string): Crs {
     }
     return { epsg: null, proj4: cleanProj4(text) };
   }
-  throw new SatError('E_INPUT', `unrecognised CRS "${name}" (expected e.g. EPSG:4326, urn:ogc:def:crs:EPSG::32633 or a +proj string)`);
+  throw new SatError('E_INPUT', `unrecognised CRS "${name}" (expected e.g. EPSG:4326, urn:ogc:def:crs:EPSG::32633, WKT or a +proj string)`);
 }
 
 export type Transform = (xy: [number, number]) => [number, number];

@@ -1,5 +1,6 @@
 /** CRS handling, geotransforms and GeoJSON reprojection, against GDAL and against the same data published in two CRSs. */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { area as turfArea } from '@turf/turf';
 import type { MultiPolygon, Polygon } from 'geojson';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import { reprojectGeometry } from '../../pipeline/geo/reproject-geometry.js';
 import { openRaster } from '../../pipeline/raster/open-raster.js';
 import type { GeoTransform } from '../../pipeline/raster/types.js';
 import { hasGdal } from '../helpers/gdal.js';
-import { describeWithSharedData, sharedPath } from '../helpers/shared-data.js';
+import { describeWithSharedData, hasSharedData, sharedPath } from '../helpers/shared-data.js';
 
 /** GDAL's answer: pixel/line of a file → lon/lat (EPSG:4326, traditional lon/lat order). */
 function gdalPixelToLonLat(file: string, col: number, row: number): [number, number] {
@@ -26,6 +27,17 @@ describe('CRS names and geotransforms', () => {
     expect(parseCrs('urn:ogc:def:crs:OGC:1.3:CRS84')).toBe(WGS84);
     expect(() => parseCrs('EPSG:999999')).toThrow(/unknown EPSG code 999999/);
     expect(() => parseCrs('WGS84 please')).toThrow(/unrecognised CRS/);
+  });
+
+  it.runIf(hasSharedData)('reads WKT from .prj files: the rasterstats custom Albers places a point where the raster\'s GeoKeys do', async () => {
+    const wkt = readFileSync(sharedPath('06_zonal_stats_reference/rasterstats_data/polygons.prj'), 'utf8');
+    const fromWkt = parseCrs(wkt);
+    const reader = await openRaster(sharedPath('06_zonal_stats_reference/rasterstats_data/slope.tif'));
+    const fromKeys = { epsg: null, proj4: reader.info.proj4! };
+    await reader.close();
+    const [a, b] = [makeTransform(fromWkt, WGS84)([245309, 1000064]), makeTransform(fromKeys, WGS84)([245309, 1000064])];
+    expect(Math.abs(a[0] - b[0]) + Math.abs(a[1] - b[1])).toBeLessThan(1e-8);
+    expect(parseCrs(readFileSync(sharedPath('06_zonal_stats_reference/rasterstats_data/points.prj'), 'utf8')).proj4).toBe(fromWkt.proj4);
   });
 
   it('worldToPixel inverts pixelToWorld on a rotated, sheared grid', () => {

@@ -56,6 +56,10 @@ describeWithSharedData('sat zonal', () => {
     const bad = sat(raster, bowtie, '--id-field', 'name');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/feature 0 \(x\) is self-intersecting/);
+    const unknownCrs = write('crs.geojson', { ...concelhos, crs: { type: 'name', properties: { name: 'urn:ogc:def:crs:EPSG::999999' } } });
+    const crsRes = sat(raster, unknownCrs, '--id-field', 'name');
+    expect(crsRes.status).toBe(2);
+    expect(crsRes.stderr).toMatch(/sat: error: unknown EPSG code 999999/);
     const far = write('far.geojson', { type: 'FeatureCollection', features: [concelhos.features[0], { type: 'Feature', properties: { name: 'Lisbon' }, geometry: { type: 'Polygon', coordinates: [[[-9.2, 38.7], [-9.1, 38.7], [-9.1, 38.8], [-9.2, 38.7]]] } }] });
     const res = sat(raster, far, '--id-field', 'name');
     expect(res.status, res.stderr).toBe(0);
