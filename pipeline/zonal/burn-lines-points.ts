@@ -49,41 +49,27 @@ export function burnLinesAndPoints(geometry: LinearGeometry, gt: GeoTransform, w
  * minor axis when the error reaches zero (the tie rule GDAL 3.6 burns, checked cell for cell with gdal_rasterize).
  */
 function bresenham([x0, y0]: number[], [x1, y1]: number[], burn: (c: number, r: number) => void): void {
-  let ix = Math.floor(x0);
-  let iy = Math.floor(y0);
-  const ix1 = Math.floor(x1);
-  const iy1 = Math.floor(y1);
-  let dx = Math.abs(ix1 - ix);
-  let dy = Math.abs(iy1 - iy);
-  const sx = ix > ix1 ? -1 : 1;
-  const sy = iy > iy1 ? -1 : 1;
-  if (dx >= dy) {
-    const xError = dy << 1;
-    const yError = xError - (dx << 1);
-    let error = xError - dx;
-    while (dx-- >= 0) {
-      burn(ix, iy);
-      ix += sx;
-      if (error >= 0) {
-        iy += sy;
-        error += yError;
-      } else {
-        error += xError;
-      }
-    }
-  } else {
-    const xError = dx << 1;
-    const yError = xError - (dy << 1);
-    let error = xError - dy;
-    while (dy-- >= 0) {
-      burn(ix, iy);
-      iy += sy;
-      if (error >= 0) {
-        ix += sx;
-        error += yError;
-      } else {
-        error += xError;
-      }
+  const [c0, r0, c1, r1] = [Math.floor(x0), Math.floor(y0), Math.floor(x1), Math.floor(y1)];
+  // Walk along the longer axis one cell at a time; the error term decides when to step the other.
+  const xMajor = Math.abs(c1 - c0) >= Math.abs(r1 - r0);
+  let [major, minor] = xMajor ? [c0, r0] : [r0, c0];
+  const [majorEnd, minorEnd] = xMajor ? [c1, r1] : [r1, c1];
+  const dMajor = Math.abs(majorEnd - major);
+  const dMinor = Math.abs(minorEnd - minor);
+  const stepMajor = major > majorEnd ? -1 : 1;
+  const stepMinor = minor > minorEnd ? -1 : 1;
+  const minorError = dMinor << 1;
+  const majorError = minorError - (dMajor << 1);
+  let error = minorError - dMajor;
+  for (let n = dMajor; n >= 0; n--) {
+    if (xMajor) burn(major, minor);
+    else burn(minor, major);
+    major += stepMajor;
+    if (error >= 0) {
+      minor += stepMinor;
+      error += majorError;
+    } else {
+      error += minorError;
     }
   }
 }
