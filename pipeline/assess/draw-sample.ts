@@ -3,6 +3,7 @@ import { seededRandom } from '../core/random.js';
 import { makeTransform, WGS84 } from '../geo/crs.js';
 import { pixelToWorld } from '../geo/geotransform.js';
 import type { RasterReader } from '../raster/open-raster.js';
+import { readStrips } from '../raster/read-strips.js';
 import { allocateSample } from './allocate-sample.js';
 
 export interface SamplePoint {
@@ -26,15 +27,13 @@ export interface StratifiedSample {
 
 /** Scans a class map strip by strip, calling `visit(value, col, row)` for every pixel with a class (nodata skipped). */
 async function forEachClassPixel(map: RasterReader, visit: (value: number, col: number, row: number) => void): Promise<void> {
-  const { width, height, nodata, blockHeight } = map.info;
-  const rows = Math.max(blockHeight, Math.floor(2_000_000 / width));
-  for (let r0 = 0; r0 < height; r0 += rows) {
-    const h = Math.min(rows, height - r0);
-    const values = (await map.read({ col: 0, row: r0, width, height: h }, { bands: [1] })).bands[0];
+  const { width, nodata } = map.info;
+  for await (const strip of readStrips(map, { bands: [1], pixelsPerStrip: 2_000_000 })) {
+    const values = strip.bands[0];
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (v !== v || v === nodata) continue;
-      visit(v, i % width, r0 + Math.floor(i / width));
+      visit(v, i % width, strip.window.row + Math.floor(i / width));
     }
   }
 }

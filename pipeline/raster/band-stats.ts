@@ -1,4 +1,5 @@
 import type { RasterReader } from './open-raster.js';
+import { readStrips } from './read-strips.js';
 
 export interface BandStats {
   band: number;
@@ -17,12 +18,10 @@ export async function computeBandStats(
   reader: RasterReader,
   onProgress?: (done: number, total: number) => void,
 ): Promise<BandStats[]> {
-  const { width, height, bands, blockHeight, nodata } = reader.info;
-  const rowsPerStrip = Math.max(blockHeight, Math.floor(4_000_000 / width / blockHeight) * blockHeight);
+  const { height, bands, nodata } = reader.info;
   const acc = Array.from({ length: bands }, () => ({ count: 0, min: Infinity, max: -Infinity, sum: 0 }));
   const nodataIsNaN = nodata !== null && Number.isNaN(nodata);
-  for (let row = 0; row < height; row += rowsPerStrip) {
-    const strip = await reader.read({ col: 0, row, width, height: Math.min(rowsPerStrip, height - row) });
+  for await (const strip of readStrips(reader)) {
     strip.bands.forEach((values, b) => {
       const a = acc[b];
       let { count, min, max, sum } = a;
@@ -36,7 +35,7 @@ export async function computeBandStats(
       }
       Object.assign(a, { count, min, max, sum });
     });
-    onProgress?.(Math.min(row + rowsPerStrip, height), height);
+    onProgress?.(strip.window.row + strip.window.height, height);
   }
   return acc.map((a, i) => ({
     band: i + 1,

@@ -1,6 +1,7 @@
 import type { MultiPolygon, Polygon, Position } from 'geojson';
 import { makeTransform, WGS84, type Crs } from '../geo/crs.js';
 import { geodesicRingArea } from './cell-area.js';
+import { ringArea } from './pixel-rings.js';
 
 function parts(geometry: Polygon | MultiPolygon): Position[][][] {
   return geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
@@ -24,9 +25,7 @@ export function planarArea(geometry: Polygon | MultiPolygon): number {
   let total = 0;
   for (const rings of parts(geometry)) {
     rings.forEach((ring, i) => {
-      let s = 0;
-      for (let k = 0; k < ring.length - 1; k++) s += ring[k][0] * ring[k + 1][1] - ring[k + 1][0] * ring[k][1];
-      total += (i === 0 ? 1 : -1) * Math.abs(s / 2);
+      total += (i === 0 ? 1 : -1) * Math.abs(ringArea(ring));
     });
   }
   return total;
