@@ -22,6 +22,13 @@ export const SettingsSchema = z
         halo: z.number().int().min(0).max(4096),
       })
       .strict(),
+    model: z
+      .object({
+        backend: z.enum(['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']),
+        inferenceThreads: z.number().int().min(0).max(256),
+        batchSize: z.number().int().min(1).max(1024),
+      })
+      .strict(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   })
   .strict();
@@ -62,13 +69,18 @@ function deepMerge(base: any, over: any): any {
 
 /**
  * The defaults (config/default.yaml), overlaid with a user file when given, then with
- * environment variables SAT_DECODE_THREADS, SAT_LOG_LEVEL.
+ * environment variables SAT_DECODE_THREADS, SAT_TF_BACKEND, SAT_INFERENCE_THREADS, SAT_LOG_LEVEL.
  */
 export function loadSettings(userFile?: string, env: NodeJS.ProcessEnv = process.env): Settings {
   let merged = readYaml(defaultFile);
   if (userFile) merged = deepMerge(merged, readYaml(path.resolve(userFile)));
   const fromEnv: any = {};
   if (env.SAT_DECODE_THREADS !== undefined) fromEnv.raster = { decodeThreads: Number(env.SAT_DECODE_THREADS) };
+  if (env.SAT_TF_BACKEND !== undefined || env.SAT_INFERENCE_THREADS !== undefined) {
+    fromEnv.model = {};
+    if (env.SAT_TF_BACKEND !== undefined) fromEnv.model.backend = env.SAT_TF_BACKEND;
+    if (env.SAT_INFERENCE_THREADS !== undefined) fromEnv.model.inferenceThreads = Number(env.SAT_INFERENCE_THREADS);
+  }
   if (env.SAT_LOG_LEVEL !== undefined) fromEnv.logLevel = env.SAT_LOG_LEVEL;
   merged = deepMerge(merged, fromEnv);
   return parseSettings(merged, userFile ? `${userFile} (over the defaults)` : defaultFile);

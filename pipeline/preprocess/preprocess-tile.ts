@@ -155,7 +155,8 @@ export function preprocessTile(raw: RasterData, recipe: BandRecipe, context: Pre
   return { width, height, channels, data, valid, cloud, counts };
 }
 
-function normalise(data: Float32Array, valid: Uint8Array, nc: number, how: BandRecipe['normalisation']): void {
+/** Applies a recipe's normalisation in place to the valid pixels of HWC data (invalid ones stay 0). */
+export function normalise(data: Float32Array, valid: Uint8Array, nc: number, how: BandRecipe['normalisation']): void {
   if (how.kind === 'none') return;
   const a = new Float64Array(nc);
   const b = new Float64Array(nc);

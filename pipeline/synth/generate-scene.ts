@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
+import { sha256File } from '../core/checksum.js';
 import { SatError } from '../core/errors.js';
 import { crsFromEpsg, makeTransform, WGS84 } from '../geo/crs.js';
 import type { GeoTransform } from '../raster/types.js';
@@ -189,12 +189,6 @@ function densifyRing(ring: [number, number][], max: number): [number, number][] 
   }
   out.push(out[0]);
   return out;
-}
-
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /**
