@@ -2,10 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /**
- * Training kernels for the wasm backend, which ships no Conv2DBackpropFilter (so convolutional nets could not
- * train on it) and a Conv2DBackpropInput that is a plain loop, ~10x slower than its XNNPACK forward convolution.
- * Both are rebuilt here on the backend's own fast kernels (BatchMatMul and Conv2D) and checked against the cpu
- * backend's gradients in test/model/wasm-training-kernels.test.ts.
+ * Training kernels for the wasm backend (tfjs 4.22), checked against the cpu backend's gradients in
+ * test/model/wasm-training-kernels.test.ts:
+ * - Conv2DBackpropFilter is missing (so convolutional nets could not train on wasm at all);
+ * - Conv2DBackpropInput is a plain loop, ~10x slower than the XNNPACK forward convolution;
+ * - MaxPoolGrad and ResizeNearestNeighborGrad give wrong gradients (the latter for batches > 1), so a U-Net
+ *   would not learn. The first two are rebuilt on the backend's fast kernels (BatchMatMul, Conv2D), the last two
+ *   are written out as the exact adjoints of their forward ops.
  */
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
@@ -143,19 +146,96 @@ function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo {
   }
 }
 
+/** Gradient of max pooling: each output's gradient goes to the first maximum of its window (as the cpu backend does). */
+function maxPoolGrad(args: KernelArgs): tf.TensorInfo {
+  const backend = args.backend as BackendWasm;
+  const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+  const attrs = args.attrs as unknown as tf.MaxPoolGradAttrs;
+  const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const out = backend.makeOutput(input.shape, 'float32');
+  const x = backend.typedArrayFromHeap(input) as Float32Array;
+  const g = backend.typedArrayFromHeap(dy) as Float32Array;
+  const dx = backend.typedArrayFromHeap(out) as Float32Array;
+  dx.fill(0);
+  for (let b = 0; b < batchSize; b++) {
+    for (let oy = 0; oy < outHeight; oy++) {
+      for (let ox = 0; ox < outWidth; ox++) {
+        for (let c = 0; c < inChannels; c++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let fy = 0; fy < filterHeight; fy++) {
+            const iy = oy * strideHeight - top + fy;
+            if (iy < 0 || iy >= inHeight) continue;
+            for (let fx = 0; fx < filterWidth; fx++) {
+              const ix = ox * strideWidth - left + fx;
+              if (ix < 0 || ix >= inWidth) continue;
+              const i = ((b * inHeight + iy) * inWidth + ix) * inChannels + c;
+              if (x[i] > best) {
+                best = x[i];
+                at = i;
+              }
+            }
+          }
+          if (at >= 0) dx[at] += g[((b * outHeight + oy) * outWidth + ox) * inChannels + c];
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Source index of nearest-neighbour resizing along one axis, as the forward op computes it. */
+function nearestSource(outIndex: number, inSize: number, outSize: number, alignCorners: boolean, halfPixelCenters: boolean): number {
+  const scale = (alignCorners && outSize > 1 ? inSize - 1 : inSize) / (alignCorners && outSize > 1 ? outSize - 1 : outSize);
+  const frac = halfPixelCenters ? scale * (outIndex + 0.5) : scale * outIndex;
+  let source = Math.min(inSize - 1, alignCorners ? Math.round(frac) : Math.floor(frac));
+  if (halfPixelCenters) source = Math.max(0, source);
+  return source;
+}
+
+/** Gradient of nearest-neighbour resizing: every output pixel's gradient added to the input pixel it was copied from. */
+function resizeNearestNeighborGrad(args: KernelArgs): tf.TensorInfo {
+  const backend = args.backend as BackendWasm;
+  const { images, dy } = args.inputs as { images: tf.TensorInfo; dy: tf.TensorInfo };
+  const { alignCorners, halfPixelCenters } = args.attrs as unknown as tf.ResizeNearestNeighborGradAttrs;
+  const [batch, inH, inW, channels] = images.shape;
+  const [, outH, outW] = dy.shape;
+  const out = backend.makeOutput(images.shape, 'float32');
+  const g = backend.typedArrayFromHeap(dy) as Float32Array;
+  const dx = backend.typedArrayFromHeap(out) as Float32Array;
+  dx.fill(0);
+  const cols = Int32Array.from({ length: outW }, (_, x) => nearestSource(x, inW, outW, alignCorners, halfPixelCenters));
+  for (let b = 0; b < batch; b++) {
+    for (let y = 0; y < outH; y++) {
+      const sy = nearestSource(y, inH, outH, alignCorners, halfPixelCenters);
+      for (let x = 0; x < outW; x++) {
+        const src = ((b * outH + y) * outW + x) * channels;
+        const dst = ((b * inH + sy) * inW + cols[x]) * channels;
+        for (let c = 0; c < channels; c++) dx[dst + c] += g[src + c];
+      }
+    }
+  }
+  return out;
+}
+
+function replaceKernel(name: string, kernelFunc: (args: KernelArgs) => tf.TensorInfo): tf.KernelFunc | null {
+  const original = tf.getKernel(name, 'wasm');
+  if (original) tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({ ...(original ?? {}), kernelName: name, backendName: 'wasm', kernelFunc: kernelFunc as tf.KernelFunc });
+  return original?.kernelFunc ?? null;
+}
+
 let registered = false;
 
 /** Registers the training kernels on the wasm backend (once; before the backend is first used). */
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
   registered = true;
-  if (!tf.getKernel('Conv2DBackpropFilter', 'wasm')) {
-    tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: conv2DBackpropFilter as tf.KernelFunc });
-  }
-  const original = tf.getKernel('Conv2DBackpropInput', 'wasm');
-  if (original) {
-    originalBackpropInput = original.kernelFunc;
-    tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-    tf.registerKernel({ ...original, kernelFunc: conv2DBackpropInput as tf.KernelFunc });
-  }
+  replaceKernel('Conv2DBackpropFilter', conv2DBackpropFilter);
+  originalBackpropInput = replaceKernel('Conv2DBackpropInput', conv2DBackpropInput);
+  replaceKernel('MaxPoolGrad', maxPoolGrad);
+  replaceKernel('ResizeNearestNeighborGrad', resizeNearestNeighborGrad);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { initModelRuntime, tf } from '../../pipeline/model/runtime.js';
+import { seededRandom } from '../../pipeline/core/random.js';
 import { gatherLimit } from '../../pipeline/model/wasm-training-kernels.js';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
@@ -57,5 +58,45 @@ describe('wasm training kernels (Conv2DBackpropFilter, Conv2DBackpropInput)', ()
     for (let i = 0; i < 3; i++) tf.dispose(grad([x, w]));
     expect(tf.memory().numBytes).toBe(before);
     tf.dispose([x, w]);
+  });
+});
+
+/** ∂/∂x of sum(f(x) · w) by central differences: the reference for piecewise-linear ops (no ties in random data). */
+function numericGradient(f: (x: tf.Tensor4D) => tf.Tensor, x: Float32Array, shape: [number, number, number, number]): Float32Array {
+  const weights = tf.tidy(() => tf.randomNormal(f(tf.tensor4d(x, shape)).shape, 0, 1, 'float32', 7).dataSync().slice());
+  const loss = (v: Float32Array) => tf.tidy(() => tf.sum(tf.mul(f(tf.tensor4d(v, shape)), tf.tensor(weights, f(tf.tensor4d(v, shape)).shape))).dataSync()[0]);
+  const eps = 1e-2;
+  return Float32Array.from(x, (_, i) => {
+    const up = x.slice();
+    const down = x.slice();
+    up[i] += eps;
+    down[i] -= eps;
+    return (loss(up) - loss(down)) / (2 * eps);
+  });
+}
+
+describe('wasm pooling and upsampling gradients', () => {
+  const ops: Array<{ name: string; f: (x: tf.Tensor4D) => tf.Tensor }> = [
+    { name: 'max pooling 2x2', f: (x) => tf.maxPool(x, 2, 2, 'valid') },
+    { name: 'max pooling 3x3 stride 2 same', f: (x) => tf.maxPool(x, 3, 2, 'same') },
+    { name: 'nearest upsampling x2 (UpSampling2D)', f: (x) => tf.image.resizeNearestNeighbor(x, [x.shape[1] * 2, x.shape[2] * 2]) },
+    { name: 'nearest resize to 7x5, half-pixel centres', f: (x) => tf.image.resizeNearestNeighbor(x, [7, 5], false, true) },
+  ];
+  // Batch 2: tfjs 4.22's own ResizeNearestNeighborGrad (cpu and wasm) adds every image's gradient into the first.
+  it.each(ops)('matches central differences: $name', async ({ f }) => {
+    await initModelRuntime('wasm');
+    await tf.setBackend('wasm');
+    const shape: [number, number, number, number] = [2, 6, 6, 2];
+    // Distinct values 0.1 apart in shuffled order: no two within the difference step, so no max flips.
+    const random = seededRandom(9);
+    const order = Array.from({ length: 2 * 6 * 6 * 2 }, (_, i) => i).sort(() => random() - 0.5);
+    const x = Float32Array.from(order, (v) => v * 0.1);
+    const reference = numericGradient(f, x, shape);
+    const weights = tf.tidy(() => tf.randomNormal(f(tf.tensor4d(x, shape)).shape, 0, 1, 'float32', 7).dataSync().slice());
+    const ours = tf.tidy(() => {
+      const w = tf.tensor(weights, f(tf.tensor4d(x, shape)).shape);
+      return tf.grad((v) => tf.sum(tf.mul(f(v as tf.Tensor4D), w)))(tf.tensor4d(x, shape)).dataSync().slice() as Float32Array;
+    });
+    for (let i = 0; i < ours.length; i++) expect(ours[i]).toBeCloseTo(reference[i], 2);
   });
 });
