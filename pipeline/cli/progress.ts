@@ -33,3 +33,14 @@ export function createProgress(title: string): Progress {
     stop() {},
   };
 }
+
+/** One progress bar per named step, each stopped when its step reaches 100 %: for workflows of several steps. */
+export function stepProgress(): (step: string, fraction: number, label?: string) => void {
+  const bars = new Map<string, Progress>();
+  return (step, fraction, label) => {
+    let bar = bars.get(step);
+    if (!bar) bars.set(step, (bar = createProgress(step)));
+    bar.update(fraction, label);
+    if (fraction >= 1) bar.stop();
+  };
+}

@@ -3,7 +3,7 @@ import { SatError } from '../../core/errors.js';
 import { runDemo } from '../../workflows/run-demo.js';
 import { cliSettings } from '../cli-settings.js';
 import { integerOption } from '../parse-options.js';
-import { createProgress, type Progress } from '../progress.js';
+import { stepProgress } from '../progress.js';
 
 export function register(program: Command): void {
   program
@@ -16,18 +16,12 @@ export function register(program: Command): void {
     .action(async (opts: { out: string; size: number; seed: number; config?: string }) => {
       const { size, seed } = opts;
       if (size < 64 || size > 20000) throw new SatError('E_INPUT', `--size must be from 64 to 20000 (got ${size})`);
-      const bars = new Map<string, Progress>();
       const summary = await runDemo({
         outDir: opts.out,
         size,
         seed,
         settings: cliSettings(opts.config),
-        progress: (step, fraction) => {
-          let bar = bars.get(step);
-          if (!bar) bars.set(step, (bar = createProgress(step)));
-          bar.update(fraction);
-          if (fraction >= 1) bar.stop();
-        },
+        progress: stepProgress(),
       });
       const { pixels } = summary;
       const pct = (n: number) => `${((100 * n) / pixels.total).toFixed(1)}%`;

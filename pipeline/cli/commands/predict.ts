@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { logger } from '../../core/logger.js';
+import { readModelMetadata } from '../../model/model-package.js';
+import { openRaster, type RasterReader } from '../../raster/open-raster.js';
+import { predictScene } from '../../stages/predict-scene.js';
+import { cliSettings } from '../cli-settings.js';
+import { createProgress } from '../progress.js';
+
+export function register(program: Command): void {
+  program
+    .command('predict')
+    .description('classify a whole scene: tiled, batched inference stitched without seams into class, confidence (and probability) GeoTIFFs')
+    .requiredOption('--model <dir>', 'model package directory')
+    .requiredOption('--imagery <file>', 'GeoTIFF (file or URL) to classify')
+    .requiredOption('--out <dir>', 'output directory (classes.tif, confidence.tif, prediction.json)')
+    .option('--aux <file>', 'auxiliary raster (cloud mask) for recipes that use one')
+    .option('--probabilities', 'also write probabilities.tif, one band per class')
+    .option('--config <file>', 'settings file (YAML) over config/default.yaml')
+    .action(async (opts) => {
+      const settings = cliSettings(opts.config);
+      const metadata = readModelMetadata(opts.model);
+      const readers: RasterReader[] = [];
+      const bar = createProgress('predict');
+      try {
+        const scene = await openRaster(opts.imagery, settings.raster);
+        readers.push(scene);
+        const aux = opts.aux ? await openRaster(opts.aux, settings.raster) : undefined;
+        if (aux) readers.push(aux);
+        const result = await predictScene(
+          { scene, aux, modelDir: opts.model, metadata, outDir: opts.out, probabilities: opts.probabilities },
+          { settings, logger, progress: (f, label) => bar.update(f, label) },
+        );
+        bar.stop();
+        const total = Object.values(result.classPixels).reduce((a, b) => a + b, 0);
+        const name = (id: string) => metadata.classes.find((c) => String(c.id) === id)?.name ?? id;
+        process.stdout.write(
+          [
+            `${result.files.classes}: ${scene.info.width} x ${scene.info.height} px in ${result.grid.tiles} tiles of ${result.grid.tileSize} (+${result.grid.halo} halo), ${result.runtime.runtime} on ${result.threads} thread(s), ${result.seconds} s`,
+            ...Object.entries(result.classPixels).map(([id, n]) => `  ${name(id).padEnd(20)} ${String(n).padStart(12)} px  ${total ? ((100 * n) / total).toFixed(2) : '0.00'}%`),
+            `  ${'masked (nodata)'.padEnd(20)} ${String(result.maskedPixels).padStart(12)} px`,
+            '',
+          ].join('\n'),
+        );
+      } finally {
+        bar.stop();
+        await Promise.all(readers.map((r) => r.close()));
+      }
+    });
+}

@@ -1,0 +1,148 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSettings, type Settings } from '../../pipeline/config/settings.js';
+import { logger } from '../../pipeline/core/logger.js';
+import { loadModelPackage, type ModelMetadata } from '../../pipeline/model/model-package.js';
+import { predictArray } from '../../pipeline/model/predict-array.js';
+import { loadBandRecipe } from '../../pipeline/preprocess/band-recipe.js';
+import { preprocessTile } from '../../pipeline/preprocess/preprocess-tile.js';
+import { openRaster } from '../../pipeline/raster/open-raster.js';
+import { CLASS_NODATA, predictScene } from '../../pipeline/stages/predict-scene.js';
+import { generateScene } from '../../pipeline/synth/generate-scene.js';
+import { gdalinfoJson, hasGdal } from '../helpers/gdal.js';
+import { writeTestModel } from '../helpers/test-model.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'sat-predict-'));
+const sceneDir = path.join(tmp, 'scene');
+const modelDir = path.join(tmp, 'model');
+let metadata: ModelMetadata;
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+beforeAll(async () => {
+  await generateScene(sceneDir, { width: 230, height: 170, seed: 11, cloudCover: 0.1, tileSize: 64 });
+  metadata = await writeTestModel(modelDir, 'buildings'); // a U-Net: pooling makes it the hard case for tiling
+}, 60_000);
+
+function settingsWith(tileSize: number, threads = 2, halo = 0): Settings {
+  const s = loadSettings();
+  return { ...s, tiling: { tileSize, halo }, model: { ...s.model, backend: 'wasm', inferenceThreads: threads, batchSize: 3 } };
+}
+
+async function predict(out: string, tileSize: number, threads = 2, halo = 0) {
+  const scene = await openRaster(path.join(sceneDir, 'scene.tif'));
+  const aux = await openRaster(path.join(sceneDir, 'clouds.tif'));
+  try {
+    return await predictScene(
+      { scene, aux, modelDir, metadata, outDir: out, probabilities: true },
+      { settings: settingsWith(tileSize, threads, halo), logger, progress: () => {} },
+    );
+  } finally {
+    await scene.close();
+    await aux.close();
+  }
+}
+
+async function band(file: string, b = 1) {
+  const r = await openRaster(file);
+  try {
+    return (await r.read(undefined, { bands: [b] })).bands[0];
+  } finally {
+    await r.close();
+  }
+}
+
+describe('predictScene', () => {
+  it('does not depend on where tile edges fall, and matches a prediction of the scene in one piece', async () => {
+    const a = await predict(path.join(tmp, 'tiles64'), 64);
+    const b = await predict(path.join(tmp, 'tiles96'), 96, 1, 40); // a wider halo than the model needs: feathered overlaps
+    expect(a.grid).toEqual({ tileSize: 64, halo: metadata.input.halo, tiles: 12 });
+    expect(b.grid).toEqual({ tileSize: 96, halo: 40, tiles: 6 });
+    const reference = await (async () => {
+      // The whole scene as one in-memory array, predicted by the evaluation path.
+      const scene = await openRaster(path.join(sceneDir, 'scene.tif'));
+      const clouds = await openRaster(path.join(sceneDir, 'clouds.tif'));
+      const raw = await scene.read();
+      const prepared = preprocessTile(raw, metadata.recipe, { sceneWidth: 230, sceneHeight: 170, nodata: scene.info.nodata, aux: (await clouds.read()).bands[0] });
+      await scene.close();
+      await clouds.close();
+      const pkg = await loadModelPackage(modelDir);
+      return { prepared, probs: await predictArray(pkg.model, { width: 230, height: 170, channels: 9, features: prepared.data }, { classes: 5, halo: metadata.input.halo, multipleOf: 4, tileSize: 512 }) };
+    })();
+    const classesA = await band(a.files.classes);
+    const classesB = await band(b.files.classes);
+    let worst = 0;
+    let masked = 0;
+    for (let k = 0; k < 5; k++) {
+      const pa = await band(a.files.probabilities!, k + 1);
+      const pb = await band(b.files.probabilities!, k + 1);
+      for (let i = 0; i < pa.length; i++) {
+        if (!reference.prepared.valid[i]) {
+          expect(Number.isNaN(pa[i]) && Number.isNaN(pb[i])).toBe(true);
+          continue;
+        }
+        worst = Math.max(worst, Math.abs(pa[i] - pb[i]), Math.abs(pa[i] - reference.probs[i * 5 + k]));
+      }
+    }
+    expect(worst).toBeLessThan(1e-5);
+    for (let i = 0; i < classesA.length; i++) {
+      if (!reference.prepared.valid[i]) {
+        masked++;
+        expect(classesA[i]).toBe(CLASS_NODATA);
+      }
+    }
+    expect(masked).toBe(reference.prepared.counts.pixels - reference.prepared.counts.valid);
+    expect(masked).toBeGreaterThan(0); // the scene has clouds
+    expect(a.maskedPixels).toBe(masked);
+    const differing = classesA.filter((v, i) => v !== classesB[i]).length;
+    expect(differing).toBe(0);
+    const manifest = JSON.parse(readFileSync(path.join(tmp, 'tiles64', 'prediction.json'), 'utf8'));
+    expect(manifest.model.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(manifest.runtime.runtime).toBe('wasm');
+    expect(Object.values(manifest.classPixels as Record<string, number>).reduce((x, y) => x + y, 0) + masked).toBe(230 * 170);
+  }, 120_000);
+
+  it.runIf(hasGdal)('writes GeoTIFFs GDAL reads on the scene\'s grid', async () => {
+    const out = path.join(tmp, 'gdal');
+    const result = await predict(out, 64);
+    const scene = gdalinfoJson(path.join(sceneDir, 'scene.tif'));
+    const classes = gdalinfoJson(result.files.classes);
+    expect(classes.size).toEqual([230, 170]);
+    expect(classes.geoTransform).toEqual(scene.geoTransform);
+    expect(classes.bands[0].type).toBe('Byte');
+    expect(classes.bands[0].noDataValue).toBe(CLASS_NODATA);
+    expect(classes.metadata[''].COMPRESSION ?? classes.metadata.IMAGE_STRUCTURE?.COMPRESSION).toBeDefined();
+    const confidence = gdalinfoJson(result.files.confidence);
+    expect(confidence.bands[0].type).toBe('Float32');
+    expect(String(confidence.bands[0].noDataValue)).toBe('NaN');
+  }, 60_000);
+
+  it('fails cleanly on a bad model and leaves an earlier result in place', async () => {
+    const out = path.join(tmp, 'keep');
+    await predict(out, 64);
+    const before = readFileSync(path.join(out, 'classes.tif'));
+    const brokenDir = path.join(tmp, 'broken-model');
+    await writeTestModel(brokenDir);
+    writeFileSync(path.join(brokenDir, 'weights.bin'), 'not weights');
+    const scene = await openRaster(path.join(sceneDir, 'scene.tif'));
+    const aux = await openRaster(path.join(sceneDir, 'clouds.tif'));
+    await expect(
+      predictScene({ scene, aux, modelDir: brokenDir, metadata, outDir: out }, { settings: settingsWith(64), logger, progress: () => {} }),
+    ).rejects.toThrow(/weights hold 11 bytes/);
+    await scene.close();
+    await aux.close();
+    expect(readFileSync(path.join(out, 'classes.tif'))).toEqual(before);
+    expect(existsSync(`${out}.tmp-${process.pid}`)).toBe(false);
+  }, 60_000);
+
+  it('refuses imagery without the bands the recipe needs', async () => {
+    const scene = await openRaster(path.join(sceneDir, 'truth.tif'));
+    const aux = await openRaster(path.join(sceneDir, 'clouds.tif'));
+    await expect(
+      predictScene({ scene, aux, modelDir, metadata, outDir: path.join(tmp, 'x') }, { settings: settingsWith(64), logger, progress: () => {} }),
+    ).rejects.toThrow(/needs band\(s\) 2, 3, 4, 5, 6 but .*truth.tif has 1 band/);
+    await scene.close();
+    await aux.close();
+  });
+});
