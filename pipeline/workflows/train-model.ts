@@ -117,6 +117,7 @@ export async function trainModel(input: TrainModelInput): Promise<TrainModelResu
       learningRate: input.learningRate ?? 3e-3,
       seed: input.seed,
       augment: true,
+      classBalance: input.task === 'buildings' ? 1 : 0.5,
       onStep: (done, total, loss) => progress('train', done / total, `loss ${loss.toFixed(4)}`),
     },
   );

@@ -12,7 +12,7 @@ async function gradients(backend: 'cpu' | 'wasm', xShape: number[], wShape: numb
     const x = tf.randomNormal(xShape as [number, number, number, number], 0, 1, 'float32', 11) as tf.Tensor4D;
     const w = tf.randomNormal(wShape as [number, number, number, number], 0, 1, 'float32', 12) as tf.Tensor4D;
     const [dx, dw] = tf.grads((input, filter) => tf.sum(tf.square(tf.conv2d(input as tf.Tensor4D, filter as tf.Tensor4D, stride, pad as 'same', 'NHWC'))))([x, w]);
-    return { dx: dx.dataSync().slice(), dw: dw.dataSync().slice() };
+    return { dx: dx.dataSync().slice() as Float32Array, dw: dw.dataSync().slice() as Float32Array };
   });
 }
 

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { confusionMatrix, metricsFromConfusion } from '../../pipeline/model/classification-metrics.js';
+
+describe('classification metrics', () => {
+  it('reproduce the worked example of Congalton (1991), Table 1', () => {
+    // Congalton, R. G. (1991). A review of assessing the accuracy of classifications of remotely sensed data.
+    // Remote Sensing of Environment 37, 35-46. Rows there are the map, columns the reference; ours are the reverse.
+    const mapRows = [
+      [65, 4, 22, 24], // D (deciduous)
+      [6, 81, 5, 8], // C (conifer)
+      [0, 11, 85, 19], // BA (barren)
+      [4, 7, 3, 90], // SB (shrub)
+    ];
+    const confusion = mapRows.map((_, j) => mapRows.map((row) => row[j]));
+    const m = metricsFromConfusion(confusion, [1, 2, 3, 4]);
+    expect(m.total).toBe(434);
+    expect(Math.round(m.overallAccuracy * 100)).toBe(74); // published: 74 %
+    expect(m.perClass.map((c) => Math.round(c.recall! * 100))).toEqual([87, 79, 74, 64]); // producer's accuracies
+    expect(m.perClass.map((c) => Math.round(c.precision! * 100))).toEqual([57, 81, 74, 87]); // user's accuracies
+    expect(m.kappa).toBeCloseTo(0.65, 2); // KHAT as published
+  });
+
+  it('counts only pixels labelled in both, where included, and handles empty classes', () => {
+    const reference = [1, 1, 2, 2, 3, -1, 1, 9];
+    const predicted = [1, 2, 2, 2, 2, 1, 255, 1];
+    const c = confusionMatrix(reference, predicted, [1, 2, 3]);
+    expect(c).toEqual([
+      [1, 1, 0],
+      [0, 2, 0],
+      [0, 1, 0],
+    ]);
+    const m = metricsFromConfusion(c, [1, 2, 3]);
+    expect(m.overallAccuracy).toBeCloseTo(3 / 5);
+    const third = m.perClass[2];
+    expect(third).toEqual({ class: 3, precision: null, recall: 0, f1: null, iou: 0, support: 1, predicted: 0 });
+    expect(m.perClass[1].iou).toBeCloseTo(2 / 4);
+    expect(m.perClass[1].f1).toBeCloseTo((2 * (2 / 4) * 1) / (2 / 4 + 1));
+    expect(m.macroF1).toBeCloseTo((m.perClass[0].f1! + m.perClass[1].f1!) / 2);
+    expect(confusionMatrix(reference, predicted, [1, 2, 3], (i) => i < 2)).toEqual([
+      [1, 1, 0],
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
+    expect(() => metricsFromConfusion(confusionMatrix([5], [5], [1, 2]), [1, 2])).toThrow(/no labelled pixels/);
+  });
+});
