@@ -8,14 +8,14 @@ import { stepProgress } from '../progress.js';
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('run the pipeline in-process on a generated scene (no input files, no Redis)')
+    .description('run the pipeline in-process on a generated scene: synth → train (held-out blocks) → classify the whole scene (no input files, no Redis)')
     .option('--out <dir>', 'output folder', 'out/demo')
     .option('--size <n>', 'scene size in pixels', integerOption('--size'), 1024)
     .option('--seed <n>', 'random seed', integerOption('--seed'), 1)
     .option('--config <file>', 'settings file (YAML) over config/default.yaml')
     .action(async (opts: { out: string; size: number; seed: number; config?: string }) => {
       const { size, seed } = opts;
-      if (size < 64 || size > 20000) throw new SatError('E_INPUT', `--size must be from 64 to 20000 (got ${size})`);
+      if (size < 128 || size > 4096) throw new SatError('E_INPUT', `--size must be from 128 to 4096 (got ${size}): the demo trains on the whole scene in memory`);
       const summary = await runDemo({
         outDir: opts.out,
         size,
@@ -23,18 +23,18 @@ export function register(program: Command): void {
         settings: cliSettings(opts.config),
         progress: stepProgress(),
       });
-      const { pixels } = summary;
-      const pct = (n: number) => `${((100 * n) / pixels.total).toFixed(1)}%`;
-      const channels = Object.keys(Object.values(summary.classMeans)[0] ?? {});
-      const rows = Object.entries(summary.classMeans).map(([cls, m]) => `  ${cls.padEnd(10)} ${channels.map((c) => m[c].toFixed(3).padStart(7)).join(' ')}`);
+      const pct = (v: number | null) => (v === null ? '-' : `${(100 * v).toFixed(1)}%`);
+      const rows = Object.entries(summary.classShares).map(([name, s]) => `  ${name.padEnd(10)} ${pct(s.predicted).padStart(7)} ${pct(s.truth).padStart(7)}`);
+      const { model, heldOut, prediction } = summary;
       process.stdout.write(
         [
-          `scene ${summary.scene}: ${summary.size.join(' x ')} px in ${summary.grid.tiles} tiles of ${summary.grid.tileSize} (+${summary.grid.halo} halo)`,
-          `valid ${pct(pixels.valid)}, cloud ${pct(pixels.cloud)}, nodata/out of range ${pct(pixels.nodata)}`,
-          'mean of the analysis-ready channels per ground-truth class:',
-          `  ${'class'.padEnd(10)} ${channels.map((c) => c.padStart(7)).join(' ')}`,
+          `scene ${summary.scene}: ${summary.size.join(' x ')} px`,
+          `land-cover model ${model.dir} (${model.architecture}, trained on ${model.runtime} in ${model.trainingSeconds} s)`,
+          `  held-out blocks (${heldOut.pixels} px): overall accuracy ${pct(heldOut.overallAccuracy)}, kappa ${heldOut.kappa.toFixed(3)}; random-forest baseline ${pct(heldOut.baselineOverallAccuracy)}`,
+          `prediction ${prediction.dir}: classes.tif + confidence.tif, ${prediction.tiles} tiles on ${prediction.threads} thread(s) in ${prediction.seconds} s`,
+          `  ${'class'.padEnd(10)} ${'mapped'.padStart(7)} ${'truth'.padStart(7)}`,
           ...rows,
-          `summary written to ${opts.out}/preprocess-summary.json`,
+          `summary written to ${opts.out}/demo-summary.json`,
           '',
         ].join('\n'),
       );

@@ -1,0 +1,83 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadClassScheme } from '../../pipeline/model/class-scheme.js';
+import { readModelMetadata } from '../../pipeline/model/model-package.js';
+import { loadBandRecipe } from '../../pipeline/preprocess/band-recipe.js';
+import { generateScene } from '../../pipeline/synth/generate-scene.js';
+import { evaluateModel } from '../../pipeline/workflows/evaluate-model.js';
+import { trainModel, type TrainModelInput } from '../../pipeline/workflows/train-model.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'sat-train-'));
+const scene = (name: string, f: string) => path.join(tmp, name, f);
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+beforeAll(async () => {
+  await generateScene(path.join(tmp, 'a'), { width: 320, height: 320, seed: 21, cloudCover: 0.03 });
+  await generateScene(path.join(tmp, 'b'), { width: 200, height: 200, seed: 22, cloudCover: 0.03 });
+}, 60_000);
+
+const input = (out: string): TrainModelInput => ({
+  task: 'landcover',
+  imagery: scene('a', 'scene.tif'),
+  labels: { file: scene('a', 'truth.tif') },
+  aux: scene('a', 'clouds.tif'),
+  recipe: loadBandRecipe('synth-s2'),
+  classes: loadClassScheme('synth'),
+  out,
+  epochs: 12,
+  seed: 5,
+  split: { kind: 'blocks', blockSize: 64, testFraction: 0.3, seed: 5 },
+  width: 16,
+  baseline: true,
+  backend: 'wasm',
+});
+
+describe('training the land-cover model on a synthetic scene (the demo model)', () => {
+  let first: Awaited<ReturnType<typeof trainModel>>;
+
+  it('reaches at least 95 % overall accuracy on held-out blocks, beside a random-forest baseline', async () => {
+    first = await trainModel(input(path.join(tmp, 'model')));
+    expect(first.heldOut.metrics.overallAccuracy).toBeGreaterThanOrEqual(0.95);
+    expect(first.heldOut.pixels).toBeGreaterThan(0.2 * 320 * 320);
+    expect(first.baseline!.overallAccuracy).toBeGreaterThan(0.9);
+    const metadata = readModelMetadata(path.join(tmp, 'model'));
+    expect(metadata.training).toMatchObject({ seed: 5, epochs: 12, runtime: 'wasm', split: { blockSize: 64 } });
+    expect(metadata.training!.dataChecksum).toMatch(/^[0-9a-f]{64}\+[0-9a-f]{64}$/);
+    expect(metadata.recipe.normalisation.kind).toBe('zscore');
+    expect(metadata.classes.map((c) => c.name)).toEqual(['water', 'forest', 'cropland', 'grassland', 'built-up']);
+    expect((metadata.metrics.heldOut as { metrics: { overallAccuracy: number } }).metrics.overallAccuracy).toBe(first.heldOut.metrics.overallAccuracy);
+  }, 180_000);
+
+  it('is deterministic: the same data and seed give a byte-identical package', async () => {
+    const again = await trainModel({ ...input(path.join(tmp, 'model-again')), baseline: false });
+    for (const f of ['model.json', 'weights.bin']) {
+      expect(readFileSync(path.join(tmp, 'model-again', f))).toEqual(readFileSync(path.join(tmp, 'model', f)));
+    }
+    expect(again.heldOut.metrics).toEqual(first.heldOut.metrics);
+  }, 180_000);
+
+  it('evaluates: the held-out blocks on the training scene, every pixel on another scene', async () => {
+    const own = await evaluateModel({ modelDir: path.join(tmp, 'model'), imagery: scene('a', 'scene.tif'), labels: { file: scene('a', 'truth.tif') }, aux: scene('a', 'clouds.tif'), split: 'auto', backend: 'wasm' });
+    expect(own.split).toBe('heldout');
+    expect(own.evaluation.metrics).toEqual(first.heldOut.metrics);
+    const other = await evaluateModel({ modelDir: path.join(tmp, 'model'), imagery: scene('b', 'scene.tif'), labels: { file: scene('b', 'truth.tif') }, aux: scene('b', 'clouds.tif'), split: 'auto', backend: 'wasm' });
+    expect(other.split).toBe('all');
+    expect(other.evaluation.metrics.overallAccuracy).toBeGreaterThan(0.9);
+    await expect(
+      evaluateModel({ modelDir: path.join(tmp, 'model'), imagery: scene('b', 'scene.tif'), labels: { file: scene('b', 'truth.tif') }, aux: scene('b', 'clouds.tif'), split: 'heldout', backend: 'wasm' }),
+    ).rejects.toThrow(/held-out blocks exist only on the scene and labels the model was trained on/);
+  }, 120_000);
+
+  it('refuses labels the class scheme does not know and empty training sets', async () => {
+    await expect(trainModel({ ...input(path.join(tmp, 'bad')), classes: loadClassScheme('synth').slice(0, 3) })).rejects.toThrow(
+      /labels hold class id\(s\) 4, 5 that the class scheme does not list/,
+    );
+    // Only cloudy pixels labelled, and clouds masked: nothing left to learn from.
+    await expect(trainModel({ ...input(path.join(tmp, 'bad')), labels: { file: scene('a', 'clouds.tif'), ignoreValue: 0 } })).rejects.toThrow(
+      /the training set is empty: no labelled, valid pixel outside the held-out blocks/,
+    );
+    expect(existsSync(path.join(tmp, 'bad'))).toBe(false);
+  }, 60_000);
+});
