@@ -8,11 +8,16 @@
  * Case "zonal": exact zonal statistics of the 3,222 US counties over a 20000 x 10000 EPSG:4326 raster and of the
  * 12 Slovenian regions over a 10 m grid (rasters made once in .bench/): time, peak memory, cells per second.
  *
+ * Case "model": per TensorFlow.js backend that loads here (tfjs-node-gpu, tfjs-node, wasm, cpu), inference megapixels/s
+ * of the land-cover net and the building U-Net on one thread and on the inference pool (one backend per worker thread),
+ * and the time of a training step and epoch; ratios against the cpu backend (the one that trains without our kernels).
+ *
  * Options (environment): BENCH_SIZE (default 10980), BENCH_DIR (default .bench), BENCH_REPEAT (default 2: the best
- * of N is kept), BENCH_ONLY (prepare or zonal: one case only).
+ * of N is kept), BENCH_ONLY (prepare, zonal or model: one case only).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../pipeline/core/package-root.js';
 import { makeGridRaster } from './make-grid-raster.js';
@@ -86,7 +91,7 @@ const fmt = (m: Measure) => `${m.seconds.toFixed(2)} s, peak ${m.maxRssMB === nu
 
 const only = process.env.BENCH_ONLY;
 const results: string[] = [];
-if (only !== 'zonal') await prepareCase();
+if (!only || only === 'prepare') await prepareCase();
 
 async function prepareCase(): Promise<void> {
   ensureScene();
@@ -129,7 +134,7 @@ const zonalCases = [
     idField: 'SR_ID',
   },
 ];
-for (const c of only === 'prepare' ? [] : zonalCases) {
+for (const c of only && only !== 'zonal' ? [] : zonalCases) {
   if (!existsSync(c.regions)) {
     results.push(`zonal   | ${c.name}: skipped, ${c.regions} not found (set SAT_SHARED_DATA)`);
     continue;
@@ -142,4 +147,38 @@ for (const c of only === 'prepare' ? [] : zonalCases) {
   results.push(`zonal   | ${c.name}: ${fmt(z)}  (${(z.cells / z.seconds / 1e6).toFixed(1)} M cells/s over ${(z.cells / 1e6).toFixed(0)} M cells in region windows)`);
 }
 
-console.log(['', 'benchmark: read + tile + preprocess, zonal statistics', ...results].join('\n'));
+if (!only || only === 'model') modelCase();
+
+/** One child process per backend (a process holds one TensorFlow.js engine); unavailable backends say why. */
+function modelCase(): void {
+  const threads = os.availableParallelism();
+  const measured: Record<string, any> = {};
+  for (const backend of ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']) {
+    log(`model speeds on ${backend} ...`);
+    const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench/measure-model.ts'), backend, String(threads)], { encoding: 'utf8', env: { ...process.env, SAT_LOG_LEVEL: 'warn' } });
+    if (res.status !== 0) {
+      const why = (res.stderr.match(/cannot run here \((.*)\)/)?.[1] ?? res.stderr.trim().split('\n').pop() ?? '').slice(0, 160);
+      results.push(`model   | ${backend}: not available here (${why})`);
+      continue;
+    }
+    const m = JSON.parse(res.stdout.trim().split('\n').pop()!);
+    measured[backend] = m;
+    for (const name of ['landcover', 'buildings']) {
+      const r = m[name];
+      const pooled = r.pooledMpxPerSec === null ? '' : `, ${r.pooledMpxPerSec.toFixed(2)} Mpx/s on ${threads} threads (${(r.pooledMpxPerSec / r.inferenceMpxPerSec).toFixed(2)}x)`;
+      results.push(
+        `model   | ${backend.padEnd(13)} ${name.padEnd(9)}: inference ${r.inferenceMpxPerSec.toFixed(2)} Mpx/s on 1 thread${pooled}; ` +
+          `training step ${r.trainStepMs.toFixed(0)} ms, epoch ${r.epochSeconds.toFixed(1)} s (${r.stepsPerEpoch} steps of 8 patches)`,
+      );
+    }
+  }
+  if (measured.wasm && measured.cpu) {
+    for (const name of ['landcover', 'buildings']) {
+      const w = measured.wasm[name];
+      const c = measured.cpu[name];
+      results.push(`model   | wasm vs cpu backend, ${name}: inference ${(w.inferenceMpxPerSec / c.inferenceMpxPerSec).toFixed(1)}x, training step ${(c.trainStepMs / w.trainStepMs).toFixed(1)}x faster`);
+    }
+  }
+}
+
+console.log(['', 'benchmark: read + tile + preprocess, zonal statistics, models', ...results].join('\n'));
