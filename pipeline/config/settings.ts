@@ -3,6 +3,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { SatError } from '../core/errors.js';
+import { validate } from './load-yaml.js';
 import { packageRoot } from '../core/package-root.js';
 
 /** Settings that apply to every run (not one job's inputs: those are the job spec). */
@@ -39,10 +40,7 @@ const defaultFile = path.join(packageRoot(), 'config', 'default.yaml');
 
 /** Validates `value` against the schema; on failure a SatError lists every bad key by its path. */
 export function parseSettings(value: unknown, origin: string): Settings {
-  const result = SettingsSchema.safeParse(value);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');
-  throw new SatError('E_CONFIG', `invalid configuration in ${origin}:\n${problems}`);
+  return validate(SettingsSchema, value, `invalid configuration in ${origin}`, 'E_CONFIG');
 }
 
 function readYaml(file: string): unknown {

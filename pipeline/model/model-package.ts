@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { validate } from '../config/load-yaml.js';
 import { SatError } from '../core/errors.js';
 import { BandRecipeSchema, loadBandRecipe, recipeChannels } from '../preprocess/band-recipe.js';
 import { tf } from './runtime.js';
@@ -131,12 +132,7 @@ export function readModelMetadata(dir: string): ModelMetadata {
   const file = path.join(dir, METADATA_FILE);
   if (!existsSync(dir)) throw new SatError('E_NOT_FOUND', `model directory ${dir} does not exist`);
   if (!existsSync(file)) throw new SatError('E_INPUT', `${dir} is not a model package: ${METADATA_FILE} is missing`);
-  const parsed = ModelMetadataSchema.safeParse(readJson(file, 'metadata'));
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');
-    throw new SatError('E_INPUT', `incompatible model metadata in ${file}:\n${problems}`);
-  }
-  const metadata = parsed.data;
+  const metadata = validate(ModelMetadataSchema, readJson(file, 'metadata'), `incompatible model metadata in ${file}`, 'E_INPUT');
   loadBandRecipe(metadata.recipe); // the recipe's own consistency checks
   const channels = recipeChannels(metadata.recipe);
   if (channels.join(',') !== metadata.input.channels.join(',')) {

@@ -1,9 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import YAML from 'yaml';
 import { z } from 'zod';
+import { loadYamlDocument } from '../config/load-yaml.js';
 import { SatError } from '../core/errors.js';
-import { packageRoot } from '../core/package-root.js';
 import { INDEX_BANDS, type SpectralIndex } from './spectral-indices.js';
 
 const source = z.union([z.number().int().min(1), z.literal('aux')]);
@@ -79,24 +76,7 @@ function checkConsistency(recipe: BandRecipe, origin: string): void {
  * Invalid recipes give E_CONFIG listing every problem by its path.
  */
 export function loadBandRecipe(input: string | object): BandRecipe {
-  let value: unknown = input;
-  let origin = 'inline';
-  if (typeof input === 'string') {
-    const builtin = path.join(packageRoot(), 'config', 'recipes', `${input}.yaml`);
-    const file = existsSync(input) ? input : existsSync(builtin) ? builtin : null;
-    if (!file) throw new SatError('E_NOT_FOUND', `band recipe '${input}': no such file or built-in recipe`);
-    origin = file;
-    try {
-      value = YAML.parse(readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new SatError('E_CONFIG', `band recipe ${file}: not valid YAML (${(err as Error).message})`);
-    }
-  }
-  const parsed = BandRecipeSchema.safeParse(value);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');
-    throw new SatError('E_CONFIG', `invalid band recipe (${origin}):\n${problems}`);
-  }
-  checkConsistency(parsed.data, origin);
-  return parsed.data;
+  const { value, origin } = loadYamlDocument(input, 'recipes', 'band recipe', BandRecipeSchema);
+  checkConsistency(value, origin);
+  return value;
 }
