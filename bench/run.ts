@@ -157,7 +157,7 @@ function modelCase(): void {
     log(`model speeds on ${backend} ...`);
     const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench/measure-model.ts'), backend, String(threads)], { encoding: 'utf8', env: { ...process.env, SAT_LOG_LEVEL: 'warn' } });
     if (res.status !== 0) {
-      const why = (res.stderr.match(/cannot run here \((.*)\)/)?.[1] ?? res.stderr.trim().split('\n').pop() ?? '').slice(0, 160);
+      const why = (res.stderr.match(/^SatError: .*cannot run here \((.*)\)$/m)?.[1] ?? res.stderr.trim().split('\n').pop() ?? '').slice(0, 160);
       results.push(`model   | ${backend}: not available here (${why})`);
       continue;
     }
