@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SatError } from '../core/errors.js';
+import { ClassQuicklook } from '../export/class-quicklook.js';
 import { argmaxClasses } from '../model/class-map.js';
 import { InferencePool } from '../model/inference-pool.js';
 import { packageHash, type ModelMetadata } from '../model/model-package.js';
@@ -32,7 +33,7 @@ export interface PredictSceneInput {
 export interface PredictionResult {
   model: { dir: string; hash: string; task: string; architecture: string };
   imagery: string;
-  files: { classes: string; confidence: string; probabilities: string | null };
+  files: { classes: string; confidence: string; probabilities: string | null; quicklook: string };
   grid: { tileSize: number; halo: number; tiles: number };
   runtime: RuntimeInfo;
   threads: number;
@@ -45,7 +46,7 @@ export interface PredictionResult {
 /**
  * Stage "prediction": tiles with halo → preprocessing with the model's recipe → batched inference on worker
  * threads → blended stitching → class map (uint8, 255 = nodata), confidence (float32, NaN = nodata) and optionally
- * probabilities, all tiled DEFLATE GeoTIFFs on the scene's grid. Nothing appears in `outDir` until all of it is
+ * probabilities, all tiled DEFLATE GeoTIFFs on the scene's grid, and a PNG quicklook in the classes' colours. Nothing appears in `outDir` until all of it is
  * written; an error leaves earlier results there untouched.
  */
 export async function predictScene(input: PredictSceneInput, ctx: StageContext): Promise<PredictionResult> {
@@ -94,6 +95,7 @@ export async function predictScene(input: PredictSceneInput, ctx: StageContext):
   const classPixels: Record<string, number> = Object.fromEntries(classIds.map((id) => [String(id), 0]));
   let maskedPixels = 0;
 
+  const quicklook = new ClassQuicklook(scene.info.width, scene.info.height, CLASS_NODATA);
   const writeCore = async ({ tile, probabilities, valid }: BlendedCore) => {
     const { ids, confidence } = argmaxClasses(probabilities, classIds);
     const n = ids.length;
@@ -111,6 +113,7 @@ export async function predictScene(input: PredictSceneInput, ctx: StageContext):
       classPixels[ids[i]]++;
       if (probs) for (let k = 0; k < K; k++) probs[k][i] = probabilities[i * K + k];
     }
+    quicklook.add(tile.core, classes);
     await classesOut.writeWindow(tile.core, [classes]);
     await confidenceOut.writeWindow(tile.core, [confidence]);
     if (probabilitiesOut && probs) await probabilitiesOut.writeWindow(tile.core, probs);
@@ -158,6 +161,7 @@ export async function predictScene(input: PredictSceneInput, ctx: StageContext):
       if (probabilitiesOut) await probabilitiesOut.writeWindow(tile.core, Array.from({ length: K }, () => new Float32Array(n).fill(NaN)));
     }
     for (const w of writers) await w.close();
+    await quicklook.writePng(path.join(staging, 'quicklook.png'), metadata.classes);
   } catch (err) {
     await Promise.all(writers.map((w) => w.abort().catch(() => {})));
     await rm(staging, { recursive: true, force: true });
@@ -173,6 +177,7 @@ export async function predictScene(input: PredictSceneInput, ctx: StageContext):
       classes: path.join(input.outDir, 'classes.tif'),
       confidence: path.join(input.outDir, 'confidence.tif'),
       probabilities: probabilitiesOut ? path.join(input.outDir, 'probabilities.tif') : null,
+      quicklook: path.join(input.outDir, 'quicklook.png'),
     },
     grid: { tileSize, halo, tiles: grid.tiles.length },
     runtime: pool!.runtime,

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings, type Settings } from '../../pipeline/config/settings.js';
 import { logger } from '../../pipeline/core/logger.js';
@@ -97,6 +98,16 @@ describe('predictScene', () => {
     expect(a.maskedPixels).toBe(masked);
     const differing = classesA.filter((v, i) => v !== classesB[i]).length;
     expect(differing).toBe(0);
+    // The quicklook: the class map in the classes' colours, masked pixels transparent.
+    const { data, info } = await sharp(a.files.quicklook).raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height, info.channels]).toEqual([230, 170, 4]);
+    for (const i of [0, 1234, 20_000, 39_099]) {
+      const id = classesA[i];
+      const colour = metadata.classes.find((c) => c.id === id)?.colour;
+      const rgba = Array.from(data.subarray(i * 4, i * 4 + 4));
+      if (id === CLASS_NODATA) expect(rgba[3]).toBe(0);
+      else expect(rgba).toEqual([...[1, 3, 5].map((k) => parseInt(colour!.slice(k, k + 2), 16)), 255]);
+    }
     const manifest = JSON.parse(readFileSync(path.join(tmp, 'tiles64', 'prediction.json'), 'utf8'));
     expect(manifest.model.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(manifest.runtime.runtime).toBe('wasm');
