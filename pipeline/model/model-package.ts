@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { validate } from '../config/load-yaml.js';
@@ -83,9 +83,17 @@ function hashOf(parts: Array<string | Uint8Array>): string {
   return h.digest('hex');
 }
 
+/** A package may replace an earlier package, never a directory holding anything else. */
+export function checkPackageTarget(dir: string): void {
+  if (existsSync(dir) && readdirSync(dir).length > 0 && !existsSync(path.join(dir, METADATA_FILE))) {
+    throw new SatError('E_INPUT', `${dir} exists and is not a model package; choose another output directory`);
+  }
+}
+
 /** Writes model + metadata into `dir` (created; an existing package there is replaced whole). */
 export async function saveModelPackage(dir: string, model: tf.LayersModel, metadata: ModelMetadata): Promise<string> {
   const checked = ModelMetadataSchema.parse(metadata);
+  checkPackageTarget(dir);
   const staging = `${dir.replace(/[\\/]+$/, '')}.tmp-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });

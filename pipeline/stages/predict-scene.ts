@@ -142,7 +142,9 @@ export async function predictScene(input: PredictSceneInput, ctx: StageContext):
       }
       batch.push(prepared);
       if (batch.length === batchSize) {
-        inFlight.push(run(batch));
+        const running = run(batch);
+        running.catch(() => {}); // awaited below; if reading fails first, it must not surface as an unhandled rejection
+        inFlight.push(running);
         batch = [];
         // Keep every thread busy, with one batch waiting, and no more in memory.
         if (inFlight.length > pool.threads) await inFlight.shift();

@@ -6,7 +6,7 @@ import { buildArchitecture } from '../model/architectures.js';
 import { schemeFromIds } from '../model/class-scheme.js';
 import { evaluateScene, type SceneEvaluation } from '../model/evaluate-scene.js';
 import { readLabelledScene, type LabelledScene, type LabelSource } from '../model/labelled-scene.js';
-import { saveModelPackage, type ModelClass, type ModelMetadata } from '../model/model-package.js';
+import { checkPackageTarget, saveModelPackage, type ModelClass, type ModelMetadata } from '../model/model-package.js';
 import { trainRandomForest } from '../model/random-forest-baseline.js';
 import { initModelRuntime, type BackendPreference } from '../model/runtime.js';
 import { blockSplitMask, type BlockSplit } from '../model/spatial-split.js';
@@ -83,6 +83,7 @@ function fitZscore(scene: LabelledScene, test: Uint8Array): { mean: number[]; st
 export async function trainModel(input: TrainModelInput): Promise<TrainModelResult> {
   const started = performance.now();
   const progress = input.onProgress ?? (() => {});
+  checkPackageTarget(input.out); // before minutes of training, not after
   const runtime = await initModelRuntime(input.backend ?? 'auto');
   progress('read', 0);
   const scene = await readLabelledScene({ imagery: input.imagery, recipe: input.recipe, task: input.task, labels: input.labels, aux: input.aux });

@@ -62,6 +62,10 @@ describe('sat train / predict / evaluate', () => {
     });
     expect(backend.status).not.toBe(0);
     expect(backend.stderr).toMatch(/TensorFlow.js backend 'tfjs-node-gpu' cannot run here/);
+    const overwrite = sat('train', '--task', 'landcover', '--imagery', file('scene.tif'), '--labels', file('truth.tif'), '--recipe', 'synth-s2', '--out', path.join(tmp, 'scene'));
+    expect(overwrite.status).toBe(2);
+    expect(overwrite.stderr).toMatch(/scene exists and is not a model package; choose another output directory/);
+    expect(existsSync(file('scene.tif'))).toBe(true);
     expect(existsSync(path.join(tmp, 'p2'))).toBe(false);
     expect(existsSync(path.join(tmp, 'm2'))).toBe(false);
   }, 60_000);
