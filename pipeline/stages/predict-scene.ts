@@ -37,7 +37,7 @@ export interface PredictionResult {
   grid: { tileSize: number; halo: number; tiles: number };
   runtime: RuntimeInfo;
   threads: number;
-  /** Pixels per class id (valid pixels only), and masked pixels. */
+  /** Pixels per class id (valid pixels only), and pixels left nodata (masked input, outside the selected tiles). */
   classPixels: Record<string, number>;
   maskedPixels: number;
   seconds: number;
@@ -158,6 +158,7 @@ export async function predictScene(input: PredictSceneInput, ctx: StageContext):
     for (const tile of makeTileGrid(scene.info, { tileSize, halo }).tiles) {
       if (chosen.has(tile.id)) continue;
       const n = tile.core.width * tile.core.height;
+      maskedPixels += n;
       await classesOut.writeWindow(tile.core, [new Uint8Array(n).fill(CLASS_NODATA)]);
       await confidenceOut.writeWindow(tile.core, [new Float32Array(n).fill(NaN)]);
       if (probabilitiesOut) await probabilitiesOut.writeWindow(tile.core, Array.from({ length: K }, () => new Float32Array(n).fill(NaN)));

@@ -2,6 +2,7 @@ import { bboxPolygon, booleanIntersects, bbox as turfBbox } from '@turf/turf';
 import type { MultiPolygon, Polygon } from 'geojson';
 import { SatError } from '../core/errors.js';
 import type { Crs } from '../geo/crs.js';
+import { isAreal, readGeoJson } from '../geo/read-geojson.js';
 import { rasterBounds, worldToPixel } from '../geo/geotransform.js';
 import { mapPositions, reprojectGeometry } from '../geo/reproject-geometry.js';
 import type { RasterInfo } from '../raster/types.js';
@@ -10,6 +11,16 @@ import { makeTileGrid, type TileGrid, type TileGridSpec } from './tile-grid.js';
 export interface Aoi {
   geometry: Polygon | MultiPolygon;
   crs: Crs;
+}
+
+/** An AOI from a GeoJSON file: exactly one Polygon or MultiPolygon (FeatureCollection, Feature or bare geometry), any CRS. */
+export function readAoi(file: string): Aoi {
+  const layer = readGeoJson(file);
+  const polygons = layer.features.filter((f) => isAreal(f.geometry));
+  if (polygons.length !== 1) {
+    throw new SatError('E_INPUT', `${file}: an AOI is one Polygon or MultiPolygon (found ${polygons.length} areal feature(s))`);
+  }
+  return { geometry: polygons[0].geometry as Polygon | MultiPolygon, crs: layer.crs };
 }
 
 const fmt = (b: number[]) => `[${b.map((v) => Number(v.toFixed(3))).join(', ')}]`;

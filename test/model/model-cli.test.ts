@@ -1,6 +1,6 @@
 /** `sat train`, `sat predict`, `sat evaluate` end to end on a small synthetic scene, and their errors. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +35,25 @@ describe('sat train / predict / evaluate', () => {
     expect(predict.stdout).toMatch(/built-up +\d+ px/);
     expect(existsSync(path.join(out, 'confidence.tif'))).toBe(true);
     expect(JSON.parse(readFileSync(path.join(out, 'prediction.json'), 'utf8')).model.hash).toBe(trained.hash);
+
+    // Only the tiles an AOI touches (64-px tiles from a --config file); the rest is nodata.
+    const config = path.join(tmp, 'small-tiles.yaml');
+    writeFileSync(config, 'tiling:\n  tileSize: 64\n  halo: 0\n');
+    const aoi = path.join(tmp, 'aoi.geojson');
+    writeFileSync(aoi, JSON.stringify({
+      type: 'Feature',
+      crs: { type: 'name', properties: { name: 'urn:ogc:def:crs:EPSG::32633' } },
+      properties: {},
+      geometry: { type: 'Polygon', coordinates: [[[450100, 5099900], [450500, 5099900], [450500, 5099500], [450100, 5099500], [450100, 5099900]]] },
+    }));
+    const partial = sat('predict', '--model', model, '--imagery', file('scene.tif'), '--aux', file('clouds.tif'), '--out', path.join(tmp, 'aoi-prediction'), '--aoi', aoi, '--config', config);
+    expect(partial.status).toBe(0);
+    expect(partial.stdout).toMatch(/in 1 tiles of 64/);
+    const partialManifest = JSON.parse(readFileSync(path.join(tmp, 'aoi-prediction', 'prediction.json'), 'utf8'));
+    const classified = Object.values(partialManifest.classPixels as Record<string, number>).reduce((a, b) => a + b, 0);
+    expect(classified).toBeGreaterThan(0.8 * 64 * 64); // one 64-px tile, less its clouds
+    expect(classified).toBeLessThanOrEqual(64 * 64);
+    expect(classified + partialManifest.maskedPixels).toBe(192 * 192);
 
     const evaluate = sat('evaluate', '--model', model, '--imagery', file('scene.tif'), '--labels', file('truth.tif'), '--aux', file('clouds.tif'), '--json');
     expect(evaluate.status).toBe(0);

@@ -7,7 +7,6 @@ import { loadSettings, type Settings } from '../../pipeline/config/settings.js';
 import { logger } from '../../pipeline/core/logger.js';
 import { loadModelPackage, type ModelMetadata } from '../../pipeline/model/model-package.js';
 import { predictArray } from '../../pipeline/model/predict-array.js';
-import { loadBandRecipe } from '../../pipeline/preprocess/band-recipe.js';
 import { preprocessTile } from '../../pipeline/preprocess/preprocess-tile.js';
 import { openRaster } from '../../pipeline/raster/open-raster.js';
 import { CLASS_NODATA, predictScene } from '../../pipeline/stages/predict-scene.js';

@@ -4,6 +4,8 @@ import { readModelMetadata } from '../../model/model-package.js';
 import { openRaster, type RasterReader } from '../../raster/open-raster.js';
 import { predictScene } from '../../stages/predict-scene.js';
 import { cliSettings } from '../cli-settings.js';
+import { readAoi, selectTilesForAoi } from '../../tiling/aoi.js';
+import type { Tile } from '../../tiling/tile-grid.js';
 import { createProgress } from '../progress.js';
 
 export function register(program: Command): void {
@@ -15,6 +17,7 @@ export function register(program: Command): void {
     .requiredOption('--out <dir>', 'output directory (classes.tif, confidence.tif, prediction.json)')
     .option('--aux <file>', 'auxiliary raster (cloud mask) for recipes that use one')
     .option('--probabilities', 'also write probabilities.tif, one band per class')
+    .option('--aoi <geojson>', 'classify only the tiles an area of interest (one polygon, any CRS) touches; the rest is nodata')
     .option('--config <file>', 'settings file (YAML) over config/default.yaml')
     .action(async (opts) => {
       const settings = cliSettings(opts.config);
@@ -26,8 +29,13 @@ export function register(program: Command): void {
         readers.push(scene);
         const aux = opts.aux ? await openRaster(opts.aux, settings.raster) : undefined;
         if (aux) readers.push(aux);
+        let select;
+        if (opts.aoi) {
+          const chosen = new Set(selectTilesForAoi(scene.info, { tileSize: settings.tiling.tileSize, halo: 0 }, readAoi(opts.aoi)).grid.tiles.map((t) => t.id));
+          select = (tile: Tile) => chosen.has(tile.id);
+        }
         const result = await predictScene(
-          { scene, aux, modelDir: opts.model, metadata, outDir: opts.out, probabilities: opts.probabilities },
+          { scene, aux, modelDir: opts.model, metadata, outDir: opts.out, probabilities: opts.probabilities, select },
           { settings, logger, progress: (f, label) => bar.update(f, label) },
         );
         bar.stop();

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { SatError } from '../../core/errors.js';
-import { isAreal, readGeoJson } from '../../geo/read-geojson.js';
 import { openRaster } from '../../raster/open-raster.js';
-import { selectTilesForAoi } from '../../tiling/aoi.js';
+import { readAoi, selectTilesForAoi } from '../../tiling/aoi.js';
 import { gridId, makeTileGrid, type TileGrid } from '../../tiling/tile-grid.js';
 import { cliSettings } from '../cli-settings.js';
 import { integerOption } from '../parse-options.js';
@@ -23,12 +21,7 @@ export function register(program: Command): void {
       await reader.close();
       let grid: TileGrid;
       if (opts.aoi) {
-        const layer = readGeoJson(opts.aoi);
-        const polygons = layer.features.filter((f) => isAreal(f.geometry));
-        if (polygons.length !== 1) {
-          throw new SatError('E_INPUT', `${opts.aoi}: an AOI is one Polygon or MultiPolygon (found ${polygons.length} areal feature(s))`);
-        }
-        grid = selectTilesForAoi(reader.info, spec, { geometry: polygons[0].geometry as never, crs: layer.crs }).grid;
+        grid = selectTilesForAoi(reader.info, spec, readAoi(opts.aoi)).grid;
       } else {
         grid = makeTileGrid(reader.info, spec);
       }
