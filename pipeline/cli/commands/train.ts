@@ -33,12 +33,13 @@ export function register(program: Command): void {
     .option('--width <n>', 'filters in the network\'s first layer', integerOption('--width'))
     .option('--no-baseline', 'skip the random-forest baseline (land cover)')
     .option('--json', 'print the result as JSON')
+    .option('--backend <name>', 'TensorFlow.js backend: auto, tfjs-node-gpu, tfjs-node, wasm or cpu (default: model.backend of the settings)')
     .option('--config <file>', 'settings file (YAML) over config/default.yaml')
     .action(async (opts) => {
       const task = opts.task as (typeof TASKS)[number];
       if (!TASKS.includes(task)) throw new SatError('E_INPUT', `--task must be ${TASKS.join(' or ')} (got "${opts.task}")`);
       if (opts.epochs < 1) throw new SatError('E_INPUT', `--epochs must be at least 1 (got ${opts.epochs})`);
-      const settings = cliSettings(opts.config);
+      const settings = cliSettings(opts.config, { backend: opts.backend });
       const classes = opts.classes ? loadClassScheme(opts.classes) : undefined;
       const result = await trainModel({
         task,
