@@ -58,6 +58,9 @@ export async function predictScene(input: PredictSceneInput, ctx: StageContext):
     throw new SatError('E_CONFIG', `tile size ${tileSize} must be a multiple of 16 and of the model's input multiple ${m}`);
   }
   if (!scene.info.geotransform) throw new SatError('E_INPUT', `${scene.info.source} has no georeferencing; predictions must be placed on a map`);
+  if (scene.info.epsg === null && scene.info.proj4) {
+    ctx.logger.warn({ source: scene.info.source }, 'the scene has a user-defined CRS without an EPSG code; the prediction GeoTIFFs carry no CRS');
+  }
   const halo = roundUp(Math.max(ctx.settings.tiling.halo, metadata.input.halo), m);
   if (halo >= tileSize) throw new SatError('E_CONFIG', `the model needs a halo of ${halo} px, more than the tile size ${tileSize}: raise tiling.tileSize`);
   const grid = makeTileGrid(scene.info, { tileSize, halo }, input.select);
