@@ -31,6 +31,9 @@ describe('classification metrics', () => {
     ]);
     const m = metricsFromConfusion(c, [1, 2, 3]);
     expect(m.overallAccuracy).toBeCloseTo(3 / 5);
+    // Rows 2, 2, 1; columns 1, 4, 0 of 5: chance agreement (2*1 + 2*4 + 1*0) / 25 = 0.4, kappa (0.6 - 0.4) / (1 - 0.4);
+    // sklearn's cohen_kappa_score, 1 - observed disagreement / expected = 1 - 0.4 / 0.6, agrees.
+    expect(m.kappa).toBeCloseTo(1 / 3, 12);
     const third = m.perClass[2];
     expect(third).toEqual({ class: 3, precision: null, recall: 0, f1: null, iou: 0, support: 1, predicted: 0 });
     expect(m.perClass[1].iou).toBeCloseTo(2 / 4);

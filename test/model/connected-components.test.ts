@@ -53,6 +53,20 @@ describe('matchObjects', () => {
     expect(r.recall).toBeCloseTo(2 / 3);
   });
 
+  it('matches identical rasters with non-consecutive ids exactly, and breaks reference ties by lower id', () => {
+    const ids = Int32Array.from([0, 40, 40, 0, 7, 7, 7, 0, 1000]);
+    const r = matchObjects(ids, ids);
+    expect(r).toMatchObject({ predictedCount: 3, referenceCount: 3, matched: 3, precision: 1, recall: 1, f1: 1 });
+    expect(r.pairs.map((p) => [p.predicted, p.reference, p.iou])).toEqual([
+      [7, 7, 1],
+      [40, 40, 1],
+      [1000, 1000, 1],
+    ]);
+    // One predicted object spanning two reference objects, IoU 1/2 with each: it takes the lower reference id.
+    const tie = matchObjects(Int32Array.from([4, 4]), Int32Array.from([9, 3]));
+    expect(tie.pairs).toEqual([{ predicted: 4, reference: 3, iou: 0.5 }]);
+  });
+
   it('does not match a split object whose halves each fall below the threshold', () => {
     const reference = Int32Array.from([1, 1, 1, 1, 1]);
     const predicted = Int32Array.from([1, 1, 0, 2, 2]);

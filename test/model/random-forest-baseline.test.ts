@@ -31,6 +31,18 @@ describe('random-forest baseline', () => {
     expect(trainRandomForest(train, { seed: 3, trees: 20 }).predict(test.features, 4)).toEqual(predicted);
   });
 
+  it('separates two classes split by one feature among noise', () => {
+    const make = (n: number, seed: number) => {
+      const r = seededRandom(seed);
+      const features = Float32Array.from({ length: n * 3 }, () => r());
+      const labels = Int32Array.from({ length: n }, (_, i) => (features[i * 3 + 1] > 0.5 ? 1 : 0));
+      return { features, labels, channels: 3 };
+    };
+    const test = make(500, 6);
+    const predicted = trainRandomForest(make(600, 5), { seed: 7, trees: 20 }).predict(test.features, 3);
+    expect(predicted.filter((p, i) => p === test.labels[i]).length / 500).toBeGreaterThan(0.95);
+  });
+
   it('subsamples large sets but keeps rare classes', () => {
     const data = clusters(3000, 4);
     const rare = data.labels.map((l, i) => (i < 20 ? 99 : l));
