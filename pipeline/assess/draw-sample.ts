@@ -26,7 +26,7 @@ export interface StratifiedSample {
 }
 
 /** Scans a class map strip by strip, calling `visit(value, col, row)` for every pixel with a class (nodata skipped). */
-async function forEachClassPixel(map: RasterReader, visit: (value: number, col: number, row: number) => void): Promise<void> {
+export async function forEachClassPixel(map: RasterReader, visit: (value: number, col: number, row: number) => void): Promise<void> {
   const { width, nodata } = map.info;
   for await (const strip of readStrips(map, { bands: [1], pixelsPerStrip: 2_000_000 })) {
     const values = strip.bands[0];

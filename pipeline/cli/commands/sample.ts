@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { SatError } from '../../core/errors.js';
+import { drawStratifiedSample } from '../../assess/draw-sample.js';
+import { labelFromRaster, writeSample } from '../../assess/sample-files.js';
+import { openRaster, type RasterReader } from '../../raster/open-raster.js';
+import { cliSettings } from '../cli-settings.js';
+import { integerOption } from '../parse-options.js';
+
+export function register(program: Command): void {
+  program
+    .command('sample')
+    .description('a stratified random sample of a class map (strata = map classes) for reference labelling, as CSV or GeoJSON')
+    .requiredOption('--map <tif>', 'class map (e.g. classes.tif from sat predict)')
+    .requiredOption('--size <n>', 'total sample size', integerOption('--size'))
+    .requiredOption('--out <file>', 'sample file: .csv or .geojson')
+    .option('--min-per-stratum <n>', 'floor for every class (rare ones included); the rest is allocated proportionally', integerOption('--min-per-stratum'), 50)
+    .option('--seed <n>', 'random seed', integerOption('--seed'), 1)
+    .option('--reference <tif>', 'a reference raster on the map\'s grid: fill in each point\'s reference class from it')
+    .action(async (opts) => {
+      if (!/\.(csv|geojson|json)$/i.test(opts.out)) throw new SatError('E_INPUT', `--out must end in .csv or .geojson (got ${opts.out})`);
+      if (opts.size < 1) throw new SatError('E_INPUT', `--size must be at least 1 (got ${opts.size})`);
+      const settings = cliSettings();
+      const readers: RasterReader[] = [];
+      try {
+        const map = await openRaster(opts.map, settings.raster);
+        readers.push(map);
+        const sample = await drawStratifiedSample(map, { total: opts.size, minPerStratum: opts.minPerStratum, seed: opts.seed });
+        let references: Map<number, number> | undefined;
+        if (opts.reference) {
+          const reference = await openRaster(opts.reference, settings.raster);
+          readers.push(reference);
+          if (reference.info.width !== map.info.width || reference.info.height !== map.info.height) {
+            throw new SatError('E_INPUT', `reference raster ${opts.reference} is ${reference.info.width} x ${reference.info.height}, the map ${map.info.width} x ${map.info.height}: not the same grid`);
+          }
+          references = new Map((await labelFromRaster(sample, reference)).map((p) => [p.id, p.reference]));
+        }
+        await writeSample(sample, opts.out, references);
+        process.stdout.write(
+          [
+            `${opts.out}: ${sample.points.length} points (seed ${sample.seed})${references ? ', reference classes filled in' : ', reference column to fill in'}`,
+            ...sample.strata.map((s) => `  class ${String(s.stratum).padStart(3)}: ${String(s.sampleSize).padStart(5)} points of ${s.pixels} px`),
+            '',
+          ].join('\n'),
+        );
+      } finally {
+        await Promise.all(readers.map((r) => r.close()));
+      }
+    });
+}
