@@ -112,14 +112,18 @@ export function readLabelledSample(file: string, referenceField = 'reference'): 
   });
 }
 
-/** Reference classes for the points from a reference raster on the map's grid (e.g. ground truth, a finer map). */
-export async function labelFromRaster(sample: StratifiedSample, reference: RasterReader): Promise<LabelledPoint[]> {
+/**
+ * Reference classes for the points from a reference raster on the map's grid (e.g. ground truth, a finer map).
+ * Points where it holds `ignoreValue` (unlabelled, e.g. 0 in eo-learn's LULC) are left out of the sample.
+ */
+export async function labelFromRaster(sample: StratifiedSample, reference: RasterReader, ignoreValue?: number): Promise<LabelledPoint[]> {
   const out: LabelledPoint[] = [];
   for (const p of sample.points) {
     if (p.col >= reference.info.width || p.row >= reference.info.height) {
       throw new SatError('E_INPUT', `sample point ${p.id} (col ${p.col}, row ${p.row}) lies outside the reference raster ${reference.info.source}`);
     }
     const value = (await reference.read({ col: p.col, row: p.row, width: 1, height: 1 }, { bands: [1] })).bands[0][0];
+    if (value === ignoreValue) continue;
     if (value !== value || value === reference.info.nodata) throw new SatError('E_INPUT', `sample point ${p.id}: the reference raster has no class there (nodata)`);
     out.push({ id: p.id, stratum: p.stratum, col: p.col, row: p.row, reference: value });
   }

@@ -192,7 +192,9 @@ export async function predictScene(input: PredictSceneInput, ctx: StageContext):
     maskedPixels,
     seconds: Math.round((performance.now() - started) / 100) / 10,
   };
-  await writeFile(path.join(staging, 'prediction.json'), `${JSON.stringify(result, null, 2)}\n`);
+  // The manifest names its files relative to itself: the folder may be moved (as `sat run` does with its staging).
+  const files = Object.fromEntries(Object.entries(result.files).map(([k, v]) => [k, v && path.basename(v)]));
+  await writeFile(path.join(staging, 'prediction.json'), `${JSON.stringify({ ...result, files }, null, 2)}\n`);
   await rm(input.outDir, { recursive: true, force: true });
   await mkdir(path.dirname(path.resolve(input.outDir)), { recursive: true });
   await rename(staging, input.outDir);
