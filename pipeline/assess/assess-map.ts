@@ -11,6 +11,8 @@ export interface MapAssessment {
   unit: 'ha';
   mappedPixels: Record<string, number>;
   sampleSize: number;
+  /** Sample counts, rows = map class, columns = reference class, in the order of `estimation.classes`. */
+  counts: number[][];
   estimation: AreaEstimation;
 }
 
@@ -60,5 +62,5 @@ export async function assessMap(map: RasterReader, points: LabelledPoint[], opti
     counts,
     confidence: options.confidence,
   });
-  return { map: source, unit: 'ha', mappedPixels: Object.fromEntries(classes.map((c) => [String(c), pixels.get(c) ?? 0])), sampleSize: points.length, estimation };
+  return { map: source, unit: 'ha', mappedPixels: Object.fromEntries(classes.map((c) => [String(c), pixels.get(c) ?? 0])), sampleSize: points.length, counts, estimation };
 }

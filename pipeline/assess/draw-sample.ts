@@ -8,8 +8,10 @@ import { allocateSample } from './allocate-sample.js';
 
 export interface SamplePoint {
   id: number;
-  /** The stratum: the map class of the sampled pixel. */
+  /** The map class of the sampled pixel (with region strata, the stratum is region x this class). */
   stratum: number;
+  /** With region x class strata: the id of the region holding the pixel's centre. */
+  region?: string;
   col: number;
   row: number;
   /** Pixel centre in the map's CRS and in longitude/latitude. */
@@ -21,8 +23,15 @@ export interface SamplePoint {
 
 export interface StratifiedSample {
   seed: number;
-  strata: { stratum: number; pixels: number; sampleSize: number }[];
+  strata: { region?: string; stratum: number; pixels: number; sampleSize: number }[];
   points: SamplePoint[];
+}
+
+/** Region x class strata: a pixel's region from a region-index raster on the map's grid (regionIndexRaster). */
+export interface RegionStrata {
+  /** 1-based index into `ids` per pixel, 0 outside every region (such pixels are not sampled). */
+  index: Uint16Array;
+  ids: string[];
 }
 
 /** Scans a class map strip by strip, calling `visit(value, col, row)` for every pixel with a class (nodata skipped). */
@@ -39,23 +48,35 @@ export async function forEachClassPixel(map: RasterReader, visit: (value: number
 }
 
 /**
- * A stratified random sample of pixels from a class map, strata = map classes, sizes by allocateSample.
- * Two passes over the map in bounded memory: count each class's pixels, draw which ranks to take (seeded),
- * then collect those pixels. Same map and seed → the same sample.
+ * A stratified random sample of pixels from a class map, strata = map classes or, with `regions`, region x map
+ * class (Olofsson et al. 2014, §4.5: each region then has its own valid error matrix); sizes by allocateSample.
+ * Two passes over the map in bounded memory: count each stratum's pixels, draw which ranks to take (seeded),
+ * then collect those pixels. Same map, regions and seed → the same sample.
  */
-export async function drawStratifiedSample(map: RasterReader, options: { total: number; minPerStratum?: number; seed: number }): Promise<StratifiedSample> {
+export async function drawStratifiedSample(
+  map: RasterReader,
+  options: { total: number; minPerStratum?: number; seed: number; regions?: RegionStrata },
+): Promise<StratifiedSample> {
   const gt = map.info.geotransform;
   if (!gt || !map.info.proj4) throw new SatError('E_INPUT', `${map.info.source}: a sample needs a georeferenced class map`);
+  const { regions } = options;
+  const width = map.info.width;
+  if (regions && regions.index.length !== width * map.info.height) throw new SatError('E_INPUT', 'the region index raster is not on the class map\'s grid');
+  // Stratum key: region index (0 without regions) * 256 + class; class maps are uint8.
+  const keyOf = regions ? (v: number, col: number, row: number) => regions.index[row * width + col] * 256 + v : (v: number) => v;
   const counts = new Map<number, number>();
-  await forEachClassPixel(map, (v) => counts.set(v, (counts.get(v) ?? 0) + 1));
-  const classes = [...counts.keys()].sort((a, b) => a - b);
-  if (classes.length === 0) throw new SatError('E_INPUT', `${map.info.source}: the class map has no classified pixel`);
-  const sizes = allocateSample(classes.map((c) => counts.get(c)!), options.total, options.minPerStratum ?? 50);
+  await forEachClassPixel(map, (v, col, row) => {
+    const key = keyOf(v, col, row);
+    if (key >= 256 || !regions) counts.set(key, (counts.get(key) ?? 0) + 1);
+  });
+  const keys = [...counts.keys()].sort((a, b) => a - b);
+  if (keys.length === 0) throw new SatError('E_INPUT', `${map.info.source}: the class map has no classified pixel${regions ? ' inside the regions' : ''}`);
+  const sizes = allocateSample(keys.map((k) => counts.get(k)!), options.total, options.minPerStratum ?? 50);
   const random = seededRandom(options.seed);
-  // For each class, the ranks (order of appearance in the map) of the pixels to take: a partial Fisher–Yates draw.
+  // For each stratum, the ranks (order of appearance in the map) of the pixels to take: a partial Fisher–Yates draw.
   const chosen = new Map<number, Set<number>>();
-  classes.forEach((c, k) => {
-    const n = counts.get(c)!;
+  keys.forEach((key, k) => {
+    const n = counts.get(key)!;
     const picked = new Map<number, number>();
     const ranks = new Set<number>();
     for (let i = 0; i < sizes[k]; i++) {
@@ -64,22 +85,26 @@ export async function drawStratifiedSample(map: RasterReader, options: { total: 
       picked.set(j, picked.get(i) ?? i);
       ranks.add(vj);
     }
-    chosen.set(c, ranks);
+    chosen.set(key, ranks);
   });
+  const regionOf = (key: number) => (regions ? { region: regions.ids[Math.floor(key / 256) - 1] } : {});
   const seen = new Map<number, number>();
   const toLonLat = makeTransform({ epsg: map.info.epsg, proj4: map.info.proj4 }, WGS84);
   const points: Omit<SamplePoint, 'id'>[] = [];
   await forEachClassPixel(map, (v, col, row) => {
-    const rank = seen.get(v) ?? 0;
-    seen.set(v, rank + 1);
-    if (!chosen.get(v)!.has(rank)) return;
+    const key = keyOf(v, col, row);
+    const ranks = chosen.get(key);
+    if (!ranks) return;
+    const rank = seen.get(key) ?? 0;
+    seen.set(key, rank + 1);
+    if (!ranks.has(rank)) return;
     const [x, y] = pixelToWorld(gt, col + 0.5, row + 0.5);
     const [lon, lat] = toLonLat([x, y]);
-    points.push({ stratum: v, col, row, x, y, lon, lat });
+    points.push({ stratum: v, ...regionOf(key), col, row, x, y, lon, lat });
   });
   return {
     seed: options.seed,
-    strata: classes.map((c, k) => ({ stratum: c, pixels: counts.get(c)!, sampleSize: sizes[k] })),
+    strata: keys.map((key, k) => ({ ...regionOf(key), stratum: key % 256, pixels: counts.get(key)!, sampleSize: sizes[k] })),
     points: points.map((p, id) => ({ id: id + 1, ...p })),
   };
 }

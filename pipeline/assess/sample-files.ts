@@ -8,12 +8,14 @@ import type { StratifiedSample } from './draw-sample.js';
 export interface LabelledPoint {
   id: number;
   stratum: number;
+  /** The region of region x class strata; absent when the strata are map classes. */
+  region?: string;
   col: number;
   row: number;
   reference: number;
 }
 
-const COLUMNS = ['id', 'stratum', 'col', 'row', 'x', 'y', 'lon', 'lat', 'reference'] as const;
+const COLUMNS = ['id', 'stratum', 'region', 'col', 'row', 'x', 'y', 'lon', 'lat', 'reference'] as const;
 
 /**
  * The sample for labelling: CSV (one row per point) or GeoJSON points in lon/lat; `reference` is empty for a
@@ -25,14 +27,16 @@ export async function writeSample(sample: StratifiedSample, file: string, refere
     const features = sample.points.map((p) => ({
       type: 'Feature',
       geometry: { type: 'Point', coordinates: [p.lon, p.lat] },
-      properties: { id: p.id, stratum: p.stratum, col: p.col, row: p.row, x: p.x, y: p.y, reference: reference(p.id) },
+      properties: { id: p.id, stratum: p.stratum, region: p.region ?? null, col: p.col, row: p.row, x: p.x, y: p.y, reference: reference(p.id) },
     }));
     await writeFile(file, `${JSON.stringify({ type: 'FeatureCollection', features }, null, 1)}\n`);
     return;
   }
-  const lines = [COLUMNS.join(','), ...sample.points.map((p) => [p.id, p.stratum, p.col, p.row, p.x, p.y, p.lon, p.lat, reference(p.id) ?? ''].join(','))];
+  const lines = [COLUMNS.join(','), ...sample.points.map((p) => [p.id, p.stratum, csvField(p.region ?? ''), p.col, p.row, p.x, p.y, p.lon, p.lat, reference(p.id) ?? ''].join(','))];
   await writeFile(file, `${lines.join('\r\n')}\r\n`);
 }
+
+const csvField = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
 /** RFC 4180 fields: quotes, doubled quotes inside them, commas and line breaks inside quotes. */
 export function parseCsv(text: string): string[][] {
@@ -108,7 +112,8 @@ export function readLabelledSample(file: string, referenceField = 'reference'): 
     const id = integer(r.id, `${where}: id`);
     if (seen.has(id)) throw new SatError('E_INPUT', `${where} repeats id ${id}`);
     seen.add(id);
-    return { id, stratum: integer(r.stratum, `${where}: stratum`), col: integer(r.col, `${where}: col`), row: integer(r.row, `${where}: row`), reference: integer(r[referenceField], `${where}: ${referenceField}`) };
+    const region = r.region === undefined || r.region === null || r.region === '' ? {} : { region: String(r.region) };
+    return { id, stratum: integer(r.stratum, `${where}: stratum`), ...region, col: integer(r.col, `${where}: col`), row: integer(r.row, `${where}: row`), reference: integer(r[referenceField], `${where}: ${referenceField}`) };
   });
 }
 
@@ -125,7 +130,7 @@ export async function labelFromRaster(sample: StratifiedSample, reference: Raste
     const value = (await reference.read({ col: p.col, row: p.row, width: 1, height: 1 }, { bands: [1] })).bands[0][0];
     if (value === ignoreValue) continue;
     if (value !== value || value === reference.info.nodata) throw new SatError('E_INPUT', `sample point ${p.id}: the reference raster has no class there (nodata)`);
-    out.push({ id: p.id, stratum: p.stratum, col: p.col, row: p.row, reference: value });
+    out.push({ id: p.id, stratum: p.stratum, ...(p.region === undefined ? {} : { region: p.region }), col: p.col, row: p.row, reference: value });
   }
   return out;
 }

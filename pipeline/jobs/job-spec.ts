@@ -3,7 +3,50 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { validate } from '../config/load-yaml.js';
+import { DEFAULT_QUALITY_RULES } from '../assess/quality-grade.js';
 import { SatError } from '../core/errors.js';
+
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD')
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a calendar date');
+
+/** Quality rules (quality-grade.ts); any left out keep their defaults. */
+const QualitySchema = z
+  .object({
+    cvBands: z.array(z.object({ grade: z.string().min(1), maxCv: z.number().positive() }).strict()).min(1).default(DEFAULT_QUALITY_RULES.cvBands),
+    worstGrade: z.string().min(1).default(DEFAULT_QUALITY_RULES.worstGrade),
+    minValidShare: z.number().min(0).max(1).default(DEFAULT_QUALITY_RULES.minValidShare),
+    maxCloudShare: z.number().min(0).max(1).default(DEFAULT_QUALITY_RULES.maxCloudShare),
+    minSampleSize: z.number().int().min(0).default(DEFAULT_QUALITY_RULES.minSampleSize),
+    /** Grades whose estimates are not published. */
+    suppress: z.array(z.string()).default(DEFAULT_QUALITY_RULES.suppress),
+  })
+  .strict()
+  .refine((q) => q.cvBands.every((b, i) => i === 0 || b.maxCv > q.cvBands[i - 1].maxCv), 'cvBands must go from the best grade (smallest CV) to the worst');
+
+const SdmxSchema = z
+  .object({
+    agency: z.string().default('SATSTAT'),
+    id: z.string().default('DF_LAND_COVER'),
+    version: z.string().default('1.0.0'),
+    freq: z.string().default('A'),
+    dimensions: z
+      .object({
+        freq: z.string().default('FREQ'),
+        refArea: z.string().default('REF_AREA'),
+        class: z.string().default('LAND_COVER'),
+        measure: z.string().default('STAT_MEASURE'),
+        unit: z.string().default('UNIT_MEASURE'),
+        time: z.string().default('TIME_PERIOD'),
+      })
+      .strict()
+      .default({ freq: 'FREQ', refArea: 'REF_AREA', class: 'LAND_COVER', measure: 'STAT_MEASURE', unit: 'UNIT_MEASURE', time: 'TIME_PERIOD' }),
+    /** Class id → code in the DSD's class codelist (default: the class name in upper case). */
+    classCodes: z.record(z.string(), z.string()).default({}),
+    refAreaPrefix: z.string().default(''),
+  })
+  .strict();
 
 /**
  * A job: what `sat run JOB.yaml` (and, later, a queued job) computes. Paths are relative to the job file.
@@ -30,10 +73,29 @@ export const JobSpecSchema = z
     /** Reference data for accuracy and error-adjusted areas: a reference raster to sample, or a labelled sample. */
     reference: z
       .union([
-        z.object({ raster: z.string(), sampleSize: z.number().int().positive(), minPerStratum: z.number().int().min(1).default(50), ignoreValue: z.number().optional() }).strict(),
+        z
+          .object({
+            raster: z.string(),
+            sampleSize: z.number().int().positive(),
+            minPerStratum: z.number().int().min(1).default(50),
+            ignoreValue: z.number().optional(),
+            /** 'region-class' gives every region its own error matrix; 'class' needs fewer points and flags regional figures as domain estimates. */
+            strata: z.enum(['class', 'region-class']).default('class'),
+          })
+          .strict(),
         z.object({ sample: z.string(), referenceField: z.string().default('reference') }).strict(),
       ])
       .optional(),
+    /** Reference period of the statistics: one date or a range (the scene's acquisition date for a single scene). */
+    period: z.union([isoDate, z.object({ start: isoDate, end: isoDate }).strict().refine((p) => p.start <= p.end, 'start must not be after end')]),
+    /** Confidence level of every interval. */
+    confidence: z.number().gt(0).lt(1).default(0.95),
+    quality: QualitySchema.default(QualitySchema.parse({})),
+    /** Building models: connected components smaller than this many pixels are not counted. */
+    buildings: z.object({ minPixels: z.number().int().min(1).default(20) }).strict().default({ minPixels: 20 }),
+    sdmx: SdmxSchema.default(SdmxSchema.parse({})),
+    /** The report's choropleth: this class's estimated share of each region (default: the class with most mapped area). */
+    report: z.object({ choroplethClass: z.string().optional() }).strict().default({}),
     seed: z.number().int().default(1),
     /** Output directory; replaced only if it holds an earlier run of a job. */
     out: z.string(),
@@ -41,6 +103,11 @@ export const JobSpecSchema = z
   .strict();
 
 export type JobSpec = z.infer<typeof JobSpecSchema>;
+
+/** The period as a start and end date. */
+export function periodRange(period: JobSpec['period']): { start: string; end: string } {
+  return typeof period === 'string' ? { start: period, end: period } : period;
+}
 
 /** Reads and validates a job file; every path in it is resolved against the file's folder. */
 export function readJobSpec(file: string): { spec: JobSpec; text: string } {

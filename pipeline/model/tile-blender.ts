@@ -1,17 +1,18 @@
 import type { Tile, TileGrid } from '../tiling/tile-grid.js';
 
-/** A finished tile core: blended class probabilities (HWC, K per pixel) and which pixels had usable input. */
+/** A finished tile core: blended class probabilities (HWC, K per pixel) and each pixel's input status. */
 export interface BlendedCore {
   tile: Tile;
   probabilities: Float32Array;
-  valid: Uint8Array;
+  /** The core's part of the status the tile was added with (whatever byte code the caller uses, carried unchanged). */
+  status: Uint8Array;
 }
 
 interface Pending {
   tile: Tile;
   sum: Float32Array;
   weight: Float32Array;
-  valid: Uint8Array | null;
+  status: Uint8Array | null;
   remaining: number;
 }
 
@@ -67,14 +68,14 @@ export class TileBlender {
     if (!p) {
       const tile = this.selected.get(key)!;
       const n = tile.core.width * tile.core.height;
-      p = { tile, sum: new Float32Array(n * this.classes), weight: new Float32Array(n), valid: null, remaining: this.neighbours(tile).length };
+      p = { tile, sum: new Float32Array(n * this.classes), weight: new Float32Array(n), status: null, remaining: this.neighbours(tile).length };
       this.pending.set(key, p);
     }
     return p;
   }
 
-  /** Adds one tile's prediction: `probabilities` over its read window (HWC), `valid` its input mask. */
-  async add(tile: Tile, probabilities: Float32Array, valid: Uint8Array): Promise<void> {
+  /** Adds one tile's prediction: `probabilities` over its read window (HWC), `status` its per-pixel input status. */
+  async add(tile: Tile, probabilities: Float32Array, status: Uint8Array): Promise<void> {
     const K = this.classes;
     const { read } = tile;
     const side = read.width;
@@ -97,10 +98,10 @@ export class TileBlender {
         }
       }
       if (key === this.key(tile.col, tile.row)) {
-        p.valid = new Uint8Array(core.width * core.height);
+        p.status = new Uint8Array(core.width * core.height);
         for (let r = 0; r < core.height; r++) {
           const src = (core.row - read.row + r) * side + (core.col - read.col);
-          p.valid.set(valid.subarray(src, src + core.width), r * core.width);
+          p.status.set(status.subarray(src, src + core.width), r * core.width);
         }
       }
       if (--p.remaining === 0) {
@@ -109,7 +110,7 @@ export class TileBlender {
           const inv = 1 / p.weight[i];
           for (let k = 0; k < K; k++) p.sum[i * K + k] *= inv;
         }
-        await this.onCore({ tile: p.tile, probabilities: p.sum, valid: p.valid! });
+        await this.onCore({ tile: p.tile, probabilities: p.sum, status: p.status! });
       }
     }
   }

@@ -18,6 +18,9 @@ import type { StageContext } from './stage-context.js';
 /** Class map value where the input was masked (nodata, cloud, outside the scene). */
 export const CLASS_NODATA = 255;
 
+/** Values of status.tif: why a pixel has a class or not, so statistics can report valid and cloud shares. */
+export const PIXEL_STATUS = { classified: 0, noData: 1, cloud: 2 } as const;
+
 export interface PredictSceneInput {
   scene: RasterReader;
   aux?: RasterReader;
@@ -33,20 +36,21 @@ export interface PredictSceneInput {
 export interface PredictionResult {
   model: { dir: string; hash: string; task: string; architecture: string };
   imagery: string;
-  files: { classes: string; confidence: string; probabilities: string | null; quicklook: string };
+  files: { classes: string; confidence: string; status: string; probabilities: string | null; quicklook: string };
   grid: { tileSize: number; halo: number; tiles: number };
   runtime: RuntimeInfo;
   threads: number;
-  /** Pixels per class id (valid pixels only), and pixels left nodata (masked input, outside the selected tiles). */
+  /** Pixels per class id (valid pixels only), pixels left nodata (masked input, outside the selected tiles) and, of those, cloudy ones. */
   classPixels: Record<string, number>;
   maskedPixels: number;
+  cloudPixels: number;
   seconds: number;
 }
 
 /**
  * Stage "prediction": tiles with halo → preprocessing with the model's recipe → batched inference on worker
- * threads → blended stitching → class map (uint8, 255 = nodata), confidence (float32, NaN = nodata) and optionally
- * probabilities, all tiled DEFLATE GeoTIFFs on the scene's grid, and a PNG quicklook in the classes' colours. Nothing appears in `outDir` until all of it is
+ * threads → blended stitching → class map (uint8, 255 = nodata), confidence (float32, NaN = nodata), pixel status
+ * (uint8, PIXEL_STATUS) and optionally probabilities, all tiled DEFLATE GeoTIFFs on the scene's grid, and a PNG quicklook in the classes' colours. Nothing appears in `outDir` until all of it is
  * written; an error leaves earlier results there untouched.
  */
 export async function predictScene(input: PredictSceneInput, ctx: StageContext): Promise<PredictionResult> {
@@ -87,6 +91,8 @@ export async function predictScene(input: PredictSceneInput, ctx: StageContext):
   writers.push(classesOut);
   const confidenceOut = await createGeoTiffWriter(path.join(staging, 'confidence.tif'), { ...size, ...common, bands: 1, dtype: 'float32', nodata: NaN, predictor: 3, bandDescriptions: ['confidence'] });
   writers.push(confidenceOut);
+  const statusOut = await createGeoTiffWriter(path.join(staging, 'status.tif'), { ...size, ...common, metadata: { STATUS_VALUES: '0 classified, 1 no data or not selected, 2 cloud' }, bands: 1, dtype: 'uint8', nodata: null, bandDescriptions: ['pixel status'] });
+  writers.push(statusOut);
   const probabilitiesOut = input.probabilities
     ? await createGeoTiffWriter(path.join(staging, 'probabilities.tif'), { ...size, ...common, bands: K, dtype: 'float32', nodata: NaN, predictor: 3, bandDescriptions: metadata.classes.map((c) => c.name) })
     : null;
@@ -97,18 +103,20 @@ export async function predictScene(input: PredictSceneInput, ctx: StageContext):
   let pool: InferencePool | null = null;
   const classPixels: Record<string, number> = Object.fromEntries(classIds.map((id) => [String(id), 0]));
   let maskedPixels = 0;
+  let cloudPixels = 0;
 
   const quicklook = new ClassQuicklook(scene.info.width, scene.info.height, CLASS_NODATA);
-  const writeCore = async ({ tile, probabilities, valid }: BlendedCore) => {
+  const writeCore = async ({ tile, probabilities, status }: BlendedCore) => {
     const { ids, confidence } = argmaxClasses(probabilities, classIds);
     const n = ids.length;
     const classes = new Uint8Array(n);
     const probs = probabilitiesOut ? Array.from({ length: K }, () => new Float32Array(n)) : null;
     for (let i = 0; i < n; i++) {
-      if (!valid[i]) {
+      if (status[i] !== PIXEL_STATUS.classified) {
         classes[i] = CLASS_NODATA;
         confidence[i] = NaN;
         maskedPixels++;
+        if (status[i] === PIXEL_STATUS.cloud) cloudPixels++;
         if (probs) for (let k = 0; k < K; k++) probs[k][i] = NaN;
         continue;
       }
@@ -119,6 +127,7 @@ export async function predictScene(input: PredictSceneInput, ctx: StageContext):
     quicklook.add(tile.core, classes);
     await classesOut.writeWindow(tile.core, [classes]);
     await confidenceOut.writeWindow(tile.core, [confidence]);
+    await statusOut.writeWindow(tile.core, [status]);
     if (probabilitiesOut && probs) await probabilitiesOut.writeWindow(tile.core, probs);
   };
 
@@ -134,7 +143,9 @@ export async function predictScene(input: PredictSceneInput, ctx: StageContext):
       tiles.forEach((t, b) => x.set(t.prepared.data, b * side * side * C));
       const probs = await pool!.predict(x, tiles.length, side, C);
       for (let b = 0; b < tiles.length; b++) {
-        await blender.add(tiles[b].tile, probs.subarray(b * side * side * K, (b + 1) * side * side * K), tiles[b].prepared.valid);
+        const { valid, cloud } = tiles[b].prepared;
+        const status = valid.map((v, i) => (v ? PIXEL_STATUS.classified : cloud[i] ? PIXEL_STATUS.cloud : PIXEL_STATUS.noData));
+        await blender.add(tiles[b].tile, probs.subarray(b * side * side * K, (b + 1) * side * side * K), status);
         ctx.progress(++done / grid.tiles.length, tiles[b].tile.id);
       }
     };
@@ -164,6 +175,7 @@ export async function predictScene(input: PredictSceneInput, ctx: StageContext):
       maskedPixels += n;
       await classesOut.writeWindow(tile.core, [new Uint8Array(n).fill(CLASS_NODATA)]);
       await confidenceOut.writeWindow(tile.core, [new Float32Array(n).fill(NaN)]);
+      await statusOut.writeWindow(tile.core, [new Uint8Array(n).fill(PIXEL_STATUS.noData)]);
       if (probabilitiesOut) await probabilitiesOut.writeWindow(tile.core, Array.from({ length: K }, () => new Float32Array(n).fill(NaN)));
     }
     for (const w of writers) await w.close();
@@ -182,6 +194,7 @@ export async function predictScene(input: PredictSceneInput, ctx: StageContext):
     files: {
       classes: path.join(input.outDir, 'classes.tif'),
       confidence: path.join(input.outDir, 'confidence.tif'),
+      status: path.join(input.outDir, 'status.tif'),
       probabilities: probabilitiesOut ? path.join(input.outDir, 'probabilities.tif') : null,
       quicklook: path.join(input.outDir, 'quicklook.png'),
     },
@@ -190,6 +203,7 @@ export async function predictScene(input: PredictSceneInput, ctx: StageContext):
     threads,
     classPixels,
     maskedPixels,
+    cloudPixels,
     seconds: Math.round((performance.now() - started) / 100) / 10,
   };
   // The manifest names its files relative to itself: the folder may be moved (as `sat run` does with its staging).

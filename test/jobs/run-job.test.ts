@@ -20,6 +20,7 @@ aux: scene/clouds.tif
 model: model
 regions: { file: scene/regions.geojson, idField: code }
 reference: { raster: scene/truth.tif, sampleSize: 200, minPerStratum: 20 }
+period: '2020-06-01'
 out: out
 ${extra}`;
 
@@ -42,41 +43,131 @@ beforeAll(async () => {
   writeFileSync(path.join(tmp, 'job.yaml'), job());
 }, 120_000);
 
+interface Row {
+  region: string;
+  indicator: string;
+  class: number;
+  class_name: string;
+  mapped: number;
+  estimate: number | null;
+  se: number | null;
+  ci_lower: number | null;
+  ci_upper: number | null;
+  cv: number | null;
+  region_area_ha: number;
+  valid_share: number;
+  cloud_share: number;
+  sample_size: number;
+  method: string;
+  grade: string;
+  obs_status: string;
+  suppressed: boolean;
+  flags: string;
+}
+const read = (...p: string[]) => readFileSync(path.join(tmp, ...p), 'utf8');
+const STATISTICS = ['statistics/regions.csv', 'statistics/regions.json', 'statistics/regions.geojson', 'statistics/sdmx.csv', 'statistics/assessment.json', 'stac-item.json'];
+
 describe('sat run', () => {
-  it('writes regional class areas that add up, an assessment and a manifest; a re-run gives identical statistics', () => {
+  it('writes graded regional estimates that add up to the national ones, every export and a manifest; a re-run gives identical statistics files', () => {
     const first = sat('run', path.join(tmp, 'job.yaml'));
     expect(first.stderr.split('\n').filter((l) => l && !/: \d+%$/.test(l))).toEqual([]);
     expect(first.status).toBe(0);
-    const csv = readFileSync(path.join(tmp, 'out', 'statistics', 'regions.csv'), 'utf8');
-    const rows = JSON.parse(readFileSync(path.join(tmp, 'out', 'statistics', 'regions.json'), 'utf8'));
+    expect(first.stdout).toMatch(/200 sample points, strata map class \(regional figures are domain estimates\), overall accuracy \d+\.\d %/);
+    const rows: Row[] = JSON.parse(read('out', 'statistics', 'regions.json'));
     expect(rows).toHaveLength(4 * 5);
-    // The regions tile the scene: their class areas add up to the classified area of the whole map.
-    const prediction = JSON.parse(readFileSync(path.join(tmp, 'out', 'prediction', 'prediction.json'), 'utf8'));
+    // The regions tile the scene: their mapped areas add up to the classified area of the whole map.
+    const prediction = JSON.parse(read('out', 'prediction', 'prediction.json'));
     const classifiedPixels = Object.values(prediction.classPixels as Record<string, number>).reduce((a, b) => a + b, 0);
-    const totalHa = rows.reduce((a: number, r: { mapped_area_ha: number }) => a + r.mapped_area_ha, 0);
+    const totalHa = rows.reduce((a, r) => a + r.mapped, 0);
     expect(totalHa / (classifiedPixels * 0.01)).toBeCloseTo(1, 2); // 10 m pixels; the UTM scale factor is below 0.1 %
     for (const region of ['R01', 'R02', 'R03', 'R04']) {
-      const mine = rows.filter((r: { region: string }) => r.region === region);
-      expect(mine.reduce((a: number, r: { mapped_fraction: number }) => a + r.mapped_fraction, 0)).toBeCloseTo(1, 4);
+      const mine = rows.filter((r) => r.region === region);
+      const mapped = mine.reduce((a, r) => a + r.mapped, 0);
+      // Valid share = classified area / the region's geodesic area; what is not classified here is cloud.
+      expect(mine[0].valid_share).toBeCloseTo(mapped / mine[0].region_area_ha, 4);
+      expect(mine[0].valid_share + mine[0].cloud_share).toBeCloseTo(1, 2);
+      expect(mine.every((r) => r.method === 'domain' && r.sample_size === 200 && /domain estimate/.test(r.flags))).toBe(true);
     }
-    const assessment = JSON.parse(readFileSync(path.join(tmp, 'out', 'statistics', 'assessment.json'), 'utf8'));
+    // Domain estimation applies each class's correction to the regions' mapped areas: over regions that tile the map
+    // the regional estimates add up to the national error-adjusted areas.
+    const assessment = JSON.parse(read('out', 'statistics', 'assessment.json'));
+    expect(assessment.design).toBe('class');
     expect(assessment.sampleSize).toBe(200);
-    expect(assessment.estimation.overallAccuracy.estimate).toBeGreaterThan(0.8);
-    const manifest = JSON.parse(readFileSync(path.join(tmp, 'out', 'manifest.json'), 'utf8'));
+    const national = assessment.national.estimation;
+    expect(national.overallAccuracy.estimate).toBeGreaterThan(0.8);
+    for (const c of national.classes) {
+      const regional = assessment.regions.reduce((a: number, r: { estimation: { classes: { class: number; area: { estimate: number } }[] } }) => a + r.estimation.classes.find((k) => k.class === c.class)!.area.estimate, 0);
+      // (to 1e-6: regional areas sum exact coverage fractions of cell areas, the national ones whole cells)
+      expect(regional / c.area.estimate).toBeCloseTo(1, 6);
+    }
+    // Published cells carry their interval and a grade consistent with the CV bands; suppressed ones publish nothing.
+    for (const r of rows) {
+      if (r.suppressed) {
+        expect([r.estimate, r.se, r.ci_lower, r.ci_upper, r.obs_status]).toEqual([null, null, null, null, 'Q']);
+        continue;
+      }
+      expect(r.ci_lower!).toBeCloseTo(r.estimate! - 1.96 * r.se!, 3);
+      expect(r.grade).toBe(r.cv! <= 0.05 ? 'A' : r.cv! <= 0.15 ? 'B' : 'C');
+    }
+    expect(rows.some((r) => !r.suppressed)).toBe(true);
+
+    const sdmx = read('out', 'statistics', 'sdmx.csv').split('\r\n');
+    expect(sdmx[0]).toBe('STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,LAND_COVER,STAT_MEASURE,UNIT_MEASURE,TIME_PERIOD,OBS_VALUE,OBS_STATUS,UNIT_MULT,QUALITY_GRADE,EST_METHOD,MODEL_VERSION');
+    expect(sdmx.length - 2).toBe(rows.length * 5); // mapped, estimate, SE, CI bounds per cell
+    const forest = rows.find((r) => r.class_name === 'forest' && r.region === 'R01')!;
+    expect(sdmx).toContain(`dataflow,SATSTAT:DF_LAND_COVER(1.0.0),I,A,R01,FOREST,AREA_MAPPED,HA,2020-06-01,${forest.mapped},A,0,,DOMAIN,${JSON.parse(read('out', 'manifest.json')).model.sha256.slice(0, 12)}`);
+
+    // GDAL reads the GeoJSON (4 regions with their statistics) and the STAC Item's footprint holds every region.
+    const ogr = spawnSync('ogrinfo', ['-ro', '-al', '-so', path.join(tmp, 'out', 'statistics', 'regions.geojson')], { encoding: 'utf8' });
+    expect(ogr.stdout).toMatch(/Feature Count: 4/);
+    expect(ogr.stdout).toMatch(/area_forest_estimate: Real/);
+    const item = JSON.parse(read('out', 'stac-item.json'));
+    expect(item.properties['proj:code']).toBe('EPSG:32633');
+    expect(item.properties.start_datetime).toBe('2020-06-01T00:00:00Z');
+    expect(Object.keys(item.assets)).toEqual(expect.arrayContaining(['classes', 'confidence', 'status', 'quicklook', 'regions-csv', 'sdmx-csv']));
+    expect(item.assets.classes['classification:classes']).toHaveLength(5);
+    const report = read('out', 'report.html');
+    expect(report.match(/src="data:image\/png;base64,/g)!.length).toBeGreaterThanOrEqual(4); // true colour, class map, choropleth, error matrix
+
+    const manifest = JSON.parse(read('out', 'manifest.json'));
     expect(manifest.inputs.imagery.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(manifest.inputs.regions.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(manifest.inputs.regions).toMatchObject({ name: 'regions.geojson', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(manifest.model.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(manifest.job.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(Object.keys(manifest.stageSeconds)).toEqual(['prediction', 'aggregation', 'evaluation']);
+    expect(Object.keys(manifest.stageSeconds)).toEqual(['prediction', 'aggregation', 'evaluation', 'export']);
+    expect(manifest.cpuSeconds).toBeGreaterThan(0);
+    expect(Object.keys(manifest.outputs)).toEqual(expect.arrayContaining(STATISTICS));
 
+    const before = Object.fromEntries(STATISTICS.map((f) => [f, read('out', f)]));
     const second = sat('run', path.join(tmp, 'job.yaml'));
     expect(second.status).toBe(0);
-    expect(readFileSync(path.join(tmp, 'out', 'statistics', 'regions.csv'), 'utf8')).toBe(csv);
-    expect(JSON.parse(readFileSync(path.join(tmp, 'out', 'statistics', 'assessment.json'), 'utf8'))).toEqual(assessment);
+    for (const f of STATISTICS) expect(read('out', f), f).toBe(before[f]);
+  }, 180_000);
+
+  it('with region x class strata every region gets its own error matrix', () => {
+    writeFileSync(path.join(tmp, 'regional.yaml'), job().replace('minPerStratum: 20 }', 'minPerStratum: 10, strata: region-class }').replace('out: out', 'out: regional'));
+    const run = sat('run', path.join(tmp, 'regional.yaml'));
+    expect(run.stderr.split('\n').filter((l) => l && !/: \d+%$/.test(l))).toEqual([]);
+    expect(run.stdout).toMatch(/strata region x map class/);
+    const assessment = JSON.parse(read('regional', 'statistics', 'assessment.json'));
+    expect(assessment.design).toBe('region-class');
+    expect(assessment.national).toBeNull();
+    const sample = assessment.regions.reduce((a: number, r: { sampleSize: number }) => a + r.sampleSize, 0);
+    expect(sample).toBe(assessment.sampleSize);
+    const rows: Row[] = JSON.parse(read('regional', 'statistics', 'regions.json'));
+    for (const r of rows) {
+      expect(r.method).toMatch(/^region-strata/);
+      if (r.method === 'region-strata') expect(r.flags).not.toMatch(/pooled/);
+    }
+    // National totals are the sums of the regional estimates.
+    for (const t of assessment.nationalTotals) {
+      const sum = assessment.regions.reduce((a: number, r: { estimation: { classes: { class: number; area: { estimate: number } }[] } }) => a + r.estimation.classes.find((k) => k.class === t.class)!.area.estimate, 0);
+      expect(t.estimate).toBeCloseTo(sum, 6);
+    }
   }, 120_000);
 
   it('refuses bad jobs naming the problem, and leaves earlier results untouched', () => {
-    const before = readFileSync(path.join(tmp, 'out', 'statistics', 'regions.csv'), 'utf8');
+    const before = read('out', 'statistics', 'regions.csv');
     writeFileSync(path.join(tmp, 'typo.yaml'), job('sampleSize: 3\n'));
     const typo = sat('run', path.join(tmp, 'typo.yaml'));
     expect(typo.status).toBe(2);

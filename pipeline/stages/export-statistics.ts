@@ -1,0 +1,155 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { MapAssessment } from '../assess/assess-map.js';
+import { SatError } from '../core/errors.js';
+import { renderChoropleth } from '../export/choropleth.js';
+import { renderHtmlReport, type ReportInput } from '../export/html-report.js';
+import { regionsGeoJson } from '../export/regions-geojson.js';
+import { stacItem, type StacAssetInput } from '../export/stac-item.js';
+import { sdmxTimePeriod, statisticsToSdmxCsv, type SdmxMapping } from '../export/statistics-sdmx.js';
+import { renderTrueColour } from '../export/true-colour.js';
+import { WGS84 } from '../geo/crs.js';
+import type { ModelMetadata } from '../model/model-package.js';
+import type { RasterReader } from '../raster/open-raster.js';
+import { STATISTICS_COLUMNS, type StatisticsRow } from '../statistics/region-statistics.js';
+import { regionsInCrs, type RegionSet } from '../zonal/load-regions.js';
+import type { RegionalAssessment } from './assess-regions.js';
+
+export interface ExportInput {
+  /** Folder of the run: prediction/ is already there; statistics/, stac-item.json and report.html are added. */
+  dir: string;
+  name: string;
+  period: { start: string; end: string };
+  rows: StatisticsRow[];
+  assessment: RegionalAssessment | null;
+  regions: RegionSet;
+  metadata: ModelMetadata;
+  modelHash: string;
+  sdmx: Omit<SdmxMapping, 'modelVersion'>;
+  scene: RasterReader;
+  /** The class whose estimated share of each region the report's choropleth shows (a class name). */
+  choroplethClass?: string;
+  /** Files of the prediction, relative to `dir`, with their checksums. */
+  rasters: { classes: string; confidence: string; status: string; quicklook: string };
+  checksum: (file: string) => Promise<{ sha256: string; bytes: number }>;
+  provenance: Record<string, unknown>;
+}
+
+function csv(rows: StatisticsRow[]): string {
+  const cell = (v: unknown) => (v === null ? '' : typeof v === 'string' && /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v));
+  return `${[STATISTICS_COLUMNS.join(','), ...rows.map((r) => STATISTICS_COLUMNS.map((k) => cell(r[k])).join(','))].join('\r\n')}\r\n`;
+}
+
+const json = (value: unknown) => `${JSON.stringify(value, null, 1)}\n`;
+
+/** The band positions of red, green and blue in the model's recipe, for the true-colour picture. */
+function trueColourBands(metadata: ModelMetadata): [number, number, number] | null {
+  const source = (name: string) => metadata.recipe.bands.find((b) => b.name === name)?.source;
+  const rgb = ['red', 'green', 'blue'].map(source);
+  return rgb.every((s) => typeof s === 'number') ? (rgb as [number, number, number]) : null;
+}
+
+function errorMatrix(national: MapAssessment, names: Map<number, string>): ReportInput['errorMatrix'] {
+  return { classes: national.estimation.classes.map((c) => names.get(Number(c.class)) ?? String(c.class)), proportions: national.estimation.proportions, counts: national.counts };
+}
+
+function accuracy(national: MapAssessment, names: Map<number, string>): ReportInput['accuracy'] {
+  const e = national.estimation;
+  return {
+    overall: { estimate: e.overallAccuracy.estimate, halfWidth: e.overallAccuracy.halfWidth },
+    classes: e.classes.map((c) => ({
+      name: names.get(Number(c.class)) ?? String(c.class),
+      mappedHa: c.mappedArea,
+      estimateHa: c.area.estimate,
+      halfWidthHa: c.area.halfWidth,
+      users: c.usersAccuracy?.estimate ?? null,
+      usersHalfWidth: c.usersAccuracy?.halfWidth ?? null,
+      producers: c.producersAccuracy?.estimate ?? null,
+      producersHalfWidth: c.producersAccuracy?.halfWidth ?? null,
+    })),
+  };
+}
+
+/**
+ * Stage "dissemination": the statistics table as CSV, JSON, GeoJSON (regions with their statistics) and SDMX-CSV
+ * 2.0, the assessment, a STAC Item describing the rasters and files, and an HTML report with pictures (true colour,
+ * class map, choropleth, error matrix). Returns the files written, relative to `dir`. Every file but the report's
+ * provenance section depends only on the inputs, so reruns give identical bytes.
+ */
+export async function exportStatistics(o: ExportInput): Promise<string[]> {
+  const stats = path.join(o.dir, 'statistics');
+  await mkdir(stats, { recursive: true });
+  const files: [string, string | Buffer][] = [];
+  const names = new Map(o.metadata.classes.map((c) => [c.id, c.name]));
+  const regionsLonLat = regionsInCrs(o.regions, WGS84);
+  const geojson = regionsGeoJson(regionsLonLat, o.rows);
+  files.push(['statistics/regions.csv', csv(o.rows)], ['statistics/regions.json', json(o.rows)], ['statistics/regions.geojson', json(geojson)]);
+  files.push(['statistics/sdmx.csv', statisticsToSdmxCsv(o.rows, sdmxTimePeriod(o.period.start, o.period.end), { ...o.sdmx, modelVersion: o.modelHash.slice(0, 12) })]);
+  if (o.assessment) files.push(['statistics/assessment.json', json({ unit: 'ha', ...o.assessment, national: o.assessment.national && { ...o.assessment.national, map: o.rasters.classes } })]);
+
+  // The report's choropleth: the chosen (or most mapped) class's estimated share of each region, where published.
+  const areaRows = o.rows.filter((r) => r.indicator === 'area');
+  const totals = new Map<string, number>();
+  for (const r of areaRows) totals.set(r.class_name, (totals.get(r.class_name) ?? 0) + r.mapped);
+  const shown = o.choroplethClass ?? [...totals.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+  if (o.choroplethClass && !totals.has(o.choroplethClass)) throw new SatError('E_CONFIG', `report.choroplethClass '${o.choroplethClass}' is not a class of the model (${[...totals.keys()].join(', ')})`);
+  const shares = new Map(
+    areaRows
+      .filter((r) => r.class_name === shown)
+      .map((r) => {
+        const value = r.method === 'mapped-only' ? r.mapped : r.estimate;
+        return [r.region, value === null || r.region_area_ha === 0 ? null : (100 * value) / r.region_area_ha] as const;
+      }),
+  );
+  const estimated = areaRows.some((r) => r.method !== 'mapped-only');
+  const caption = `${shown}: ${estimated ? 'error-adjusted' : 'mapped'} share of each region (%)`;
+  const choropleth = shown ? { png: await renderChoropleth(geojson as Parameters<typeof renderChoropleth>[0], 'id', shares, { title: caption, unit: '%' }), caption } : null;
+  const bands = trueColourBands(o.metadata);
+  const notes = [
+    'Mapped areas are what the classifier says; estimates are error-adjusted with the reference sample (Olofsson et al. 2014) and carry the standard error (se), the confidence interval and the coefficient of variation (cv).',
+    'Quality grade from the CV; OBS_STATUS E = estimated, U = low reliability (thin valid share, much cloud, small sample or no SE), Q = not published (suppressed).',
+    ...(o.assessment?.design === 'class' ? ['The sample was stratified by map class only: regional figures are domain estimates that assume classification errors are the same in every region.'] : []),
+    ...(estimated ? [] : ['No reference data: only mapped areas, which are biased by classification errors; no estimate is published.']),
+  ];
+  const report = await renderHtmlReport({
+    title: o.name,
+    period: o.period.start === o.period.end ? o.period.start : `${o.period.start} to ${o.period.end}`,
+    trueColour: bands ? await renderTrueColour(o.scene, bands) : null,
+    classMap: { png: await readFile(path.join(o.dir, o.rasters.quicklook)), classes: o.metadata.classes },
+    choropleth,
+    errorMatrix: o.assessment?.national ? errorMatrix(o.assessment.national, names) : null,
+    accuracy: o.assessment?.national ? accuracy(o.assessment.national, names) : null,
+    table: { columns: STATISTICS_COLUMNS, rows: o.rows.map((r) => STATISTICS_COLUMNS.map((k) => (typeof r[k] === 'boolean' ? String(r[k]) : (r[k] as string | number | null)))) },
+    notes,
+    provenance: o.provenance,
+  });
+  files.push(['report.html', report]);
+  for (const [file, content] of files) await writeFile(path.join(o.dir, file), content);
+
+  const asset = async (key: string, href: string, type: string, title: string, roles: string[], extra: Partial<StacAssetInput> = {}): Promise<StacAssetInput> => {
+    const { sha256, bytes } = await o.checksum(path.join(o.dir, href));
+    return { key, href, type, title, roles, sha256, bytes, ...extra };
+  };
+  const tiff = 'image/tiff; application=geotiff';
+  const assets = [
+    await asset('classes', o.rasters.classes, tiff, 'Class map', ['data'], { classes: o.metadata.classes, nodata: 255, dataType: 'uint8' }),
+    await asset('confidence', o.rasters.confidence, tiff, 'Confidence (probability of the chosen class)', ['data'], { nodata: NaN, dataType: 'float32' }),
+    await asset('status', o.rasters.status, tiff, 'Pixel status: 0 classified, 1 no data, 2 cloud', ['data'], { dataType: 'uint8' }),
+    await asset('quicklook', o.rasters.quicklook, 'image/png', 'Class map quicklook', ['overview']),
+    ...(await Promise.all(
+      files
+        .filter(([f]) => f.startsWith('statistics/'))
+        .map(([f]) => asset(path.basename(f).replace(/\./g, '-'), f, f.endsWith('.csv') ? 'text/csv' : f.endsWith('.geojson') ? 'application/geo+json' : 'application/json', `Statistics: ${path.basename(f)}`, ['metadata'])),
+    )),
+  ];
+  const { info } = o.scene;
+  const item = stacItem({
+    id: o.name,
+    period: o.period,
+    grid: { width: info.width, height: info.height, geotransform: info.geotransform!, epsg: info.epsg, proj4: info.proj4! },
+    assets,
+    properties: { 'satstat:model': o.modelHash },
+  });
+  await writeFile(path.join(o.dir, 'stac-item.json'), json(item));
+  return [...files.map(([f]) => f), 'stac-item.json'];
+}
