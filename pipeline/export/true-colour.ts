@@ -6,6 +6,8 @@ import { readStrips } from '../raster/read-strips.js';
 export interface TrueColourOptions {
   /** Longest side of the preview in pixels; default 1024. Smaller scenes are not enlarged. */
   maxSide?: number;
+  /** Fixed stretch per band [low, high] in stored values (e.g. reflectance 0..0.25); default: the percentile stretch. */
+  ranges?: [[number, number], [number, number], [number, number]];
 }
 
 /** Percentiles of the linear stretch (of the valid values of each band). */
@@ -14,7 +16,8 @@ const HIGH_PERCENTILE = 0.98;
 
 /**
  * A PNG preview (8-bit RGBA) of three bands of a scene: nearest-pixel sampling to at most `maxSide` on the long side,
- * each band stretched linearly between the 2nd and 98th percentile of its valid sampled values (gamma 1).
+ * each band stretched linearly between the 2nd and 98th percentile of its valid sampled values (gamma 1), or over
+ * fixed ranges (bright clouds over a few percent of a scene would otherwise darken everything else).
  * Pixels are transparent where any of the three bands is nodata or NaN, where the file's mask says so, and where all
  * three bands are 0 (the usual fill of scenes without a declared nodata). The scene is read in strips, so memory is
  * bounded by one strip plus the preview. Bands are 1-based: [red, green, blue]. Deterministic.
@@ -72,7 +75,7 @@ export async function renderTrueColour(reader: RasterReader, bands: [number, num
 
   const rgba = new Uint8Array(n * 4);
   for (let k = 0; k < 3; k++) {
-    const { low, high } = stretchRange(samples[k], valid);
+    const { low, high } = options.ranges ? { low: options.ranges[k][0], high: options.ranges[k][1] } : stretchRange(samples[k], valid);
     const span = high - low;
     const band = samples[k];
     for (let i = 0; i < n; i++) {

@@ -42,11 +42,18 @@ function csv(rows: StatisticsRow[]): string {
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 1)}\n`;
 
-/** The band positions of red, green and blue in the model's recipe, for the true-colour picture. */
-function trueColourBands(metadata: ModelMetadata): [number, number, number] | null {
-  const source = (name: string) => metadata.recipe.bands.find((b) => b.name === name)?.source;
-  const rgb = ['red', 'green', 'blue'].map(source);
-  return rgb.every((s) => typeof s === 'number') ? (rgb as [number, number, number]) : null;
+/**
+ * Red, green and blue of the model's recipe, for the true-colour picture: band positions, and the stored values of
+ * reflectance 0..0.25 (a fixed stretch keeps colours comparable between runs and unaffected by clouds).
+ */
+function trueColourBands(metadata: ModelMetadata): { bands: [number, number, number]; ranges: [[number, number], [number, number], [number, number]] } | null {
+  const rgb = ['red', 'green', 'blue'].map((name) => metadata.recipe.bands.find((b) => b.name === name));
+  if (!rgb.every((b) => b && typeof b.source === 'number')) return null;
+  const stored = (b: (typeof rgb)[number], reflectance: number) => (reflectance - (b!.offset ?? 0)) / (b!.scale ?? 1);
+  return {
+    bands: rgb.map((b) => b!.source as number) as [number, number, number],
+    ranges: rgb.map((b) => [stored(b, 0), stored(b, 0.25)]) as [[number, number], [number, number], [number, number]],
+  };
 }
 
 function errorMatrix(national: MapAssessment, names: Map<number, string>): ReportInput['errorMatrix'] {
@@ -104,7 +111,7 @@ export async function exportStatistics(o: ExportInput): Promise<string[]> {
   const estimated = areaRows.some((r) => r.method !== 'mapped-only');
   const caption = `${shown}: ${estimated ? 'error-adjusted' : 'mapped'} share of each region (%)`;
   const choropleth = shown ? { png: await renderChoropleth(geojson as Parameters<typeof renderChoropleth>[0], 'id', shares, { title: caption, unit: '%' }), caption } : null;
-  const bands = trueColourBands(o.metadata);
+  const rgb = trueColourBands(o.metadata);
   const notes = [
     'Mapped areas are what the classifier says; estimates are error-adjusted with the reference sample (Olofsson et al. 2014) and carry the standard error (se), the confidence interval and the coefficient of variation (cv).',
     'Quality grade from the CV; OBS_STATUS E = estimated, U = low reliability (thin valid share, much cloud, small sample or no SE), Q = not published (suppressed).',
@@ -114,7 +121,7 @@ export async function exportStatistics(o: ExportInput): Promise<string[]> {
   const report = await renderHtmlReport({
     title: o.name,
     period: o.period.start === o.period.end ? o.period.start : `${o.period.start} to ${o.period.end}`,
-    trueColour: bands ? await renderTrueColour(o.scene, bands) : null,
+    trueColour: rgb ? await renderTrueColour(o.scene, rgb.bands, { ranges: rgb.ranges, maxSide: 800 }) : null,
     classMap: { png: await readFile(path.join(o.dir, o.rasters.quicklook)), classes: o.metadata.classes },
     choropleth,
     errorMatrix: o.assessment?.national ? errorMatrix(o.assessment.national, names) : null,

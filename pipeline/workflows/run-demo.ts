@@ -1,14 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Settings } from '../config/settings.js';
-import { logger } from '../core/logger.js';
 import { loadClassScheme } from '../model/class-scheme.js';
-import { readModelMetadata } from '../model/model-package.js';
 import { loadBandRecipe } from '../preprocess/band-recipe.js';
 import { openRaster } from '../raster/open-raster.js';
-import { ingest } from '../stages/ingest.js';
-import { predictScene } from '../stages/predict-scene.js';
 import { generateScene } from '../synth/generate-scene.js';
+import { readJobSpec } from '../jobs/job-spec.js';
+import { cellAreaFunction } from '../zonal/cell-area.js';
+import { runJob } from './run-job.js';
 import { trainModel } from './train-model.js';
 
 export interface DemoOptions {
@@ -26,18 +25,36 @@ export interface DemoSummary {
   model: { dir: string; hash: string; architecture: string; runtime: string; trainingSeconds: number };
   /** The land-cover model on the held-out blocks, and the random-forest baseline on the same pixels. */
   heldOut: { pixels: number; overallAccuracy: number; kappa: number; baselineOverallAccuracy: number | null };
-  prediction: { dir: string; tiles: number; seconds: number; threads: number };
-  /** Share of the valid pixels per class: predicted over the whole scene, and the truth. */
-  classShares: Record<string, { predicted: number; truth: number }>;
+  /** The job `sat run` executed: its file, output folder and what it published. */
+  job: { file: string; out: string; regions: number; cells: number; published: number; suppressed: number; sampleSize: number; seconds: number };
+  /** Per class over the whole scene (ha): mapped, error-adjusted from the sample (sum of the regional estimates, ± 95 % CI), and the truth. */
+  classAreas: Record<string, { mapped: number; estimate: number; halfWidth: number | null; truth: number }>;
 }
 
 const EPOCHS = 4;
 
+/** The job the demo runs on its scene: every region, the truth raster as reference with region x class strata. */
+function demoJob(file: string, seed: number): string {
+  return `# Written by sat demo; run it again with:  sat run ${file}
+name: demo
+imagery: scene/scene.tif
+aux: scene/clouds.tif
+model: model
+regions: { file: scene/regions.geojson, idField: code }
+# The synthetic truth is the reference: a region x class stratified sample is drawn from the map and labelled from it.
+reference: { raster: scene/truth.tif, sampleSize: 1500, minPerStratum: 20, strata: region-class }
+period: '2020-06-01'
+seed: ${seed}
+out: run
+`;
+}
+
 /**
  * The in-process demo on an embedded default (no Redis, no input files): generate a synthetic scene with exact
  * ground truth, train the land-cover model on it with spatial blocks held out (and the random-forest baseline),
- * then classify the whole scene tile by tile into GeoTIFFs and compare class shares with the truth.
- * Later stages (aggregate, assess, export) join here as they land.
+ * then run the whole job as \`sat run\` does — classify the scene, aggregate into its regions, assess with a sample
+ * labelled from the truth, export graded statistics, SDMX, GeoJSON, a STAC Item and the HTML report — and
+ * compare the estimated class areas with the truth.
  */
 export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   await mkdir(o.outDir, { recursive: true });
@@ -63,25 +80,22 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     onProgress: o.progress,
   });
 
-  const ctx = { settings: o.settings, logger, progress: (f: number, label?: string) => o.progress('predict', f, label) };
-  const scene = await ingest(file('scene.tif'), ctx);
-  const clouds = await openRaster(file('clouds.tif'));
-  const predictionDir = path.join(o.outDir, 'prediction');
-  let prediction;
-  try {
-    prediction = await predictScene({ scene, aux: clouds, modelDir, metadata: readModelMetadata(modelDir), outDir: predictionDir }, ctx);
-  } finally {
-    await Promise.all([scene.close(), clouds.close()]);
-  }
+  const jobFile = path.join(o.outDir, 'job.yaml');
+  await writeFile(jobFile, demoJob(jobFile, o.seed));
+  const { spec, text } = readJobSpec(jobFile);
+  const started = performance.now();
+  const result = await runJob(spec, text, o.settings, o.progress);
 
-  const truthCounts = await classCounts(file('truth.tif'), file('clouds.tif'));
-  const predictedTotal = Object.values(prediction.classPixels).reduce((a, b) => a + b, 0);
-  const truthTotal = [...truthCounts.values()].reduce((a, b) => a + b, 0);
-  const classShares: DemoSummary['classShares'] = {};
+  const truth = await truthAreas(file('truth.tif'), file('clouds.tif'));
+  const classAreas: DemoSummary['classAreas'] = {};
   for (const c of manifest.classes) {
-    classShares[c.name] = {
-      predicted: round((prediction.classPixels[String(c.id)] ?? 0) / predictedTotal),
-      truth: round((truthCounts.get(c.id) ?? 0) / truthTotal),
+    const rows = result.rows.filter((r) => r.indicator === 'area' && r.class === c.id);
+    const total = result.assessment?.nationalTotals?.find((t) => t.class === c.id);
+    classAreas[c.name] = {
+      mapped: round(rows.reduce((a, r) => a + r.mapped, 0)),
+      estimate: round(total?.estimate ?? NaN),
+      halfWidth: total?.se == null ? null : round(1.96 * total.se),
+      truth: round(truth.get(c.id) ?? 0),
     };
   }
   const summary: DemoSummary = {
@@ -94,8 +108,17 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       kappa: round(trained.heldOut.metrics.kappa),
       baselineOverallAccuracy: trained.baseline ? round(trained.baseline.overallAccuracy) : null,
     },
-    prediction: { dir: predictionDir, tiles: prediction.grid.tiles, seconds: prediction.seconds, threads: prediction.threads },
-    classShares,
+    job: {
+      file: jobFile,
+      out: result.out,
+      regions: new Set(result.rows.map((r) => r.region)).size,
+      cells: result.rows.length,
+      published: result.rows.filter((r) => r.estimate !== null).length,
+      suppressed: result.rows.filter((r) => r.suppressed).length,
+      sampleSize: result.assessment?.sampleSize ?? 0,
+      seconds: Math.round((performance.now() - started) / 100) / 10,
+    },
+    classAreas,
   };
   await writeFile(path.join(o.outDir, 'demo-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   return summary;
@@ -103,16 +126,18 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
 
 const round = (v: number) => Math.round(v * 1e4) / 1e4;
 
-/** Pixels per truth class outside clouds (the pixels the prediction classifies). */
-async function classCounts(truthFile: string, cloudFile: string): Promise<Map<number, number>> {
+/** True area (ha) per class outside clouds (what the map can see): 10 m pixels, so 0.01 ha each on the grid. */
+async function truthAreas(truthFile: string, cloudFile: string): Promise<Map<number, number>> {
   const truth = await openRaster(truthFile);
   const clouds = await openRaster(cloudFile);
   try {
-    const counts = new Map<number, number>();
+    const area = cellAreaFunction(truth.info.geotransform!, { epsg: truth.info.epsg, proj4: truth.info.proj4! });
+    const areas = new Map<number, number>();
     const t = (await truth.read()).bands[0];
     const c = (await clouds.read()).bands[0];
-    for (let i = 0; i < t.length; i++) if (!c[i]) counts.set(t[i], (counts.get(t[i]) ?? 0) + 1);
-    return counts;
+    const w = truth.info.width;
+    for (let i = 0; i < t.length; i++) if (!c[i]) areas.set(t[i], (areas.get(t[i]) ?? 0) + area(i % w, Math.floor(i / w)) / 10_000);
+    return areas;
   } finally {
     await Promise.all([truth.close(), clouds.close()]);
   }

@@ -8,7 +8,7 @@ import { stepProgress } from '../progress.js';
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('run the pipeline in-process on a generated scene: synth → train (held-out blocks) → classify the whole scene (no input files, no Redis)')
+    .description('run the pipeline in-process on a generated scene: synth → train (held-out blocks) → sat run: classify, aggregate into regions, assess, export statistics, SDMX, GeoJSON, STAC, report (no input files, no Redis)')
     .option('--out <dir>', 'output folder', 'out/demo')
     .option('--size <n>', 'scene size in pixels', integerOption('--size'), 1024)
     .option('--seed <n>', 'random seed', integerOption('--seed'), 1)
@@ -24,17 +24,20 @@ export function register(program: Command): void {
         progress: stepProgress(),
       });
       const pct = (v: number | null) => (v === null ? '-' : `${(100 * v).toFixed(1)}%`);
-      const rows = Object.entries(summary.classShares).map(([name, s]) => `  ${name.padEnd(10)} ${pct(s.predicted).padStart(7)} ${pct(s.truth).padStart(7)}`);
-      const { model, heldOut, prediction } = summary;
+      const ha = (v: number) => v.toFixed(1).padStart(10);
+      const { model, heldOut, job } = summary;
+      const rows = Object.entries(summary.classAreas).map(
+        ([name, a]) => `  ${name.padEnd(10)} ${ha(a.mapped)} ${ha(a.estimate)} ± ${(a.halfWidth === null ? '-' : a.halfWidth.toFixed(1)).padEnd(8)} ${ha(a.truth)}`,
+      );
       process.stdout.write(
         [
           `scene ${summary.scene}: ${summary.size.join(' x ')} px`,
           `land-cover model ${model.dir} (${model.architecture}, trained on ${model.runtime} in ${model.trainingSeconds} s)`,
           `  held-out blocks (${heldOut.pixels} px): overall accuracy ${pct(heldOut.overallAccuracy)}, kappa ${heldOut.kappa.toFixed(3)}; random-forest baseline ${pct(heldOut.baselineOverallAccuracy)}`,
-          `prediction ${prediction.dir}: classes.tif + confidence.tif, ${prediction.tiles} tiles on ${prediction.threads} thread(s) in ${prediction.seconds} s`,
-          `  ${'class'.padEnd(10)} ${'mapped'.padStart(7)} ${'truth'.padStart(7)}`,
+          `job ${job.file} → ${job.out} in ${job.seconds} s: ${job.regions} regions, ${job.cells} cells, ${job.published} estimates published, ${job.suppressed} suppressed; ${job.sampleSize} reference points (region x class strata)`,
+          `  ${'class (ha)'.padEnd(10)} ${'mapped'.padStart(10)} ${'estimated'.padStart(10)}   ${'95% CI'.padEnd(8)} ${'truth'.padStart(10)}`,
           ...rows,
-          `summary written to ${opts.out}/demo-summary.json`,
+          `  open ${job.out}/report.html; statistics in ${job.out}/statistics/ (CSV, JSON, GeoJSON, SDMX-CSV); summary ${opts.out}/demo-summary.json`,
           '',
         ].join('\n'),
       );
