@@ -1,0 +1,74 @@
+/** Per-region error-adjusted areas: domain estimation over the published 2014 example, and region x class strata. */
+import { describe, expect, it } from 'vitest';
+import { estimateAreas } from '../../pipeline/assess/estimate-areas.js';
+import { estimateRegions } from '../../pipeline/assess/estimate-regions.js';
+import type { LabelledPoint } from '../../pipeline/assess/sample-files.js';
+
+// Olofsson et al. (2014) §5 (estimation.md 4.4): classes 1..4, mapped ha and the sample counts.
+const classes = [1, 2, 3, 4];
+const mapped = [18000, 13500, 288000, 580500];
+const counts = [
+  [66, 0, 5, 4],
+  [0, 55, 8, 12],
+  [1, 0, 153, 11],
+  [2, 1, 9, 313],
+];
+
+/** The sample as points: counts[i][j] points of map class i+1 labelled j+1, optionally all in one region. */
+function points(matrix: number[][], region?: string, firstId = 1): LabelledPoint[] {
+  const out: LabelledPoint[] = [];
+  matrix.forEach((row, i) => row.forEach((n, j) => {
+    for (let k = 0; k < n; k++) out.push({ id: firstId + out.length, stratum: classes[i], reference: classes[j], col: 0, row: 0, ...(region ? { region } : {}) });
+  }));
+  return out;
+}
+
+describe('estimateRegions', () => {
+  it('domain estimation: one region holding the whole map gives the published national estimates', () => {
+    const [whole] = estimateRegions({ classes, regions: [{ id: 'all', mappedArea: mapped }], points: points(counts) });
+    expect(whole.method).toBe('domain');
+    expect(whole.sampleSize).toBe(640);
+    expect(whole.estimation!.classes.map((c) => Math.round(c.area.estimate))).toEqual([21158, 11686, 285770, 581386]);
+    expect(whole.estimation!.classes.map((c) => Math.round(c.area.halfWidth!))).toEqual([6158, 3756, 15510, 16282]);
+  });
+
+  it('domain estimation: regions add up to the national estimate; each SE uses the region\'s own mapped areas', () => {
+    const north = [6000, 13500, 100000, 80500];
+    const south = mapped.map((a, i) => a - north[i]);
+    const [n, s] = estimateRegions({ classes, regions: [{ id: 'N', mappedArea: north }, { id: 'S', mappedArea: south }], points: points(counts) });
+    const national = estimateAreas({ classes, mappedArea: mapped, counts });
+    classes.forEach((_, j) => {
+      expect(n.estimation!.classes[j].area.estimate + s.estimation!.classes[j].area.estimate).toBeCloseTo(national.classes[j].area.estimate, 6);
+      // Var(Â_rj) = Σ_i A_ri² p_ij (1 - p_ij) / (n_i - 1), p_ij = n_ij / n_i: written out here by hand.
+      const variance = north.reduce((acc, a, i) => {
+        const ni = counts[i].reduce((x, y) => x + y, 0);
+        const p = counts[i][j] / ni;
+        return acc + (a * a * p * (1 - p)) / (ni - 1);
+      }, 0);
+      expect(n.estimation!.classes[j].area.se).toBeCloseTo(Math.sqrt(variance), 6);
+    });
+  });
+
+  it('region x class strata: each region uses its own sample; a stratum with under two points borrows the pooled one, flagged', () => {
+    const east = points(counts, 'E');
+    // West: its own sample for classes 1, 3 and 4 (all correct), a single point for class 2.
+    const west = points([[30, 0, 0, 0], [0, 1, 0, 0], [0, 0, 40, 0], [0, 0, 0, 50]], 'W', 1000);
+    const [e, w] = estimateRegions({ classes, regions: [{ id: 'E', mappedArea: mapped }, { id: 'W', mappedArea: [100, 200, 3000, 4000] }], points: [...east, ...west] });
+    expect(e.method).toBe('region-strata');
+    expect(e.sampleSize).toBe(640);
+    expect(e.estimation!.classes.map((c) => Math.round(c.area.estimate))).toEqual([21158, 11686, 285770, 581386]);
+    expect(w.method).toBe('region-strata-partly-domain');
+    expect(w.borrowedStrata).toEqual([2]);
+    expect(w.sampleSize).toBe(121);
+    // Class 2's 200 ha follow the pooled row (E's 75 points + W's one): 56/76 stay class 2, 8/76 go to 3, 12/76 to 4.
+    const c2 = w.estimation!.classes[1].area.estimate;
+    expect(c2).toBeCloseTo((200 * 56) / 76, 9);
+    expect(w.estimation!.classes[0].area.estimate).toBeCloseTo(100, 9);
+    expect(w.estimation!.classes[0].area.se).toBe(0);
+  });
+
+  it('a region without mapped area has no estimation', () => {
+    const [r] = estimateRegions({ classes, regions: [{ id: 'outside', mappedArea: [0, 0, 0, 0] }], points: points(counts) });
+    expect(r.estimation).toBeNull();
+  });
+});
