@@ -102,7 +102,7 @@ export async function renderHtmlReport(input: ReportInput): Promise<string> {
   // Pictures.
   parts.push('<section class="pictures">');
   if (input.trueColour) {
-    parts.push(`<figure><img src="${pngUri(input.trueColour)}" alt="True-colour preview"><figcaption>True colour (2–98 % stretch)</figcaption></figure>`);
+    parts.push(`<figure><img src="${pngUri(input.trueColour)}" alt="True-colour preview"><figcaption>True colour</figcaption></figure>`);
   }
   const legend = input.classMap.classes
     .map((c) => `<li><span class="swatch" style="background:${safeColour(c.colour)}"></span>${esc(c.name)}</li>`)

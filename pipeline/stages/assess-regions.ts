@@ -1,6 +1,6 @@
 import { assessMap, type MapAssessment } from '../assess/assess-map.js';
 import { drawStratifiedSample } from '../assess/draw-sample.js';
-import { estimateRegions, type RegionEstimate } from '../assess/estimate-regions.js';
+import { combineRegionEstimates, estimateRegions, type CombinedEstimate, type RegionEstimate } from '../assess/estimate-regions.js';
 import { labelFromRaster, readLabelledSample, type LabelledPoint } from '../assess/sample-files.js';
 import { SatError } from '../core/errors.js';
 import type { JobSpec } from '../jobs/job-spec.js';
@@ -13,10 +13,13 @@ export interface RegionalAssessment {
   /** Strata of the sample: map classes, or region x map class. */
   design: 'class' | 'region-class';
   sampleSize: number;
+  /** Classes of the error matrices (map and reference), and the sample counts: rows = map class, columns = reference class. */
+  classes: number[];
+  counts: number[][];
   /** The whole map's error matrix, accuracies and error-adjusted areas (class strata). */
   national: MapAssessment | null;
-  /** With region x class strata: national areas as sums of the regional estimates, variances added (independent strata). */
-  nationalTotals: { class: number; estimate: number; se: number | null }[] | null;
+  /** With region x class strata: national figures combined from the regional estimates (independent strata). */
+  nationalTotals: CombinedEstimate | null;
   regions: RegionEstimate[];
 }
 
@@ -79,13 +82,8 @@ export async function assessRegions(input: {
     points,
     confidence: input.confidence,
   });
-  let nationalTotals: RegionalAssessment['nationalTotals'] = null;
-  if (design === 'region-class') {
-    nationalTotals = classes.map((c) => {
-      const parts = regions.flatMap((r) => r.estimation?.classes.filter((k) => k.class === c) ?? []);
-      const unknown = parts.some((k) => k.area.se === null);
-      return { class: c, estimate: parts.reduce((a, k) => a + k.area.estimate, 0), se: unknown ? null : Math.sqrt(parts.reduce((a, k) => a + k.area.se! ** 2, 0)) };
-    });
-  }
-  return { design, sampleSize: points.length, national, nationalTotals, regions };
+  const nationalTotals = design === 'region-class' ? combineRegionEstimates(classes, regions) : null;
+  const counts = classes.map(() => new Array<number>(classes.length).fill(0));
+  for (const p of points) counts[classes.indexOf(p.stratum)][classes.indexOf(p.reference)]++;
+  return { design, sampleSize: points.length, classes, counts, national, nationalTotals, regions };
 }

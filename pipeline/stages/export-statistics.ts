@@ -1,6 +1,5 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { MapAssessment } from '../assess/assess-map.js';
 import { SatError } from '../core/errors.js';
 import { renderChoropleth } from '../export/choropleth.js';
 import { renderHtmlReport, type ReportInput } from '../export/html-report.js';
@@ -33,6 +32,8 @@ export interface ExportInput {
   rasters: { classes: string; confidence: string; status: string; quicklook: string };
   checksum: (file: string) => Promise<{ sha256: string; bytes: number }>;
   provenance: Record<string, unknown>;
+  /** Normal quantile of the intervals. */
+  z: number;
 }
 
 function csv(rows: StatisticsRow[]): string {
@@ -56,23 +57,42 @@ function trueColourBands(metadata: ModelMetadata): { bands: [number, number, num
   };
 }
 
-function errorMatrix(national: MapAssessment, names: Map<number, string>): ReportInput['errorMatrix'] {
-  return { classes: national.estimation.classes.map((c) => names.get(Number(c.class)) ?? String(c.class)), proportions: national.estimation.proportions, counts: national.counts };
+function errorMatrix(a: RegionalAssessment, names: Map<number, string>): ReportInput['errorMatrix'] {
+  const proportions = a.national?.estimation.proportions ?? a.nationalTotals!.proportions;
+  return { classes: a.classes.map((c) => names.get(c) ?? String(c)), proportions, counts: a.counts };
 }
 
-function accuracy(national: MapAssessment, names: Map<number, string>): ReportInput['accuracy'] {
-  const e = national.estimation;
+/** Accuracy and areas of the whole map: the national assessment, or (region x class strata) the combined regional one. */
+function accuracy(a: RegionalAssessment, names: Map<number, string>, z: number): ReportInput['accuracy'] {
+  const half = (se: number | null) => (se === null ? null : z * se);
+  if (a.national) {
+    const e = a.national.estimation;
+    return {
+      overall: { estimate: e.overallAccuracy.estimate, halfWidth: e.overallAccuracy.halfWidth },
+      classes: e.classes.map((c) => ({
+        name: names.get(Number(c.class)) ?? String(c.class),
+        mappedHa: c.mappedArea,
+        estimateHa: c.area.estimate,
+        halfWidthHa: c.area.halfWidth,
+        users: c.usersAccuracy?.estimate ?? null,
+        usersHalfWidth: c.usersAccuracy?.halfWidth ?? null,
+        producers: c.producersAccuracy?.estimate ?? null,
+        producersHalfWidth: c.producersAccuracy?.halfWidth ?? null,
+      })),
+    };
+  }
+  const t = a.nationalTotals!;
   return {
-    overall: { estimate: e.overallAccuracy.estimate, halfWidth: e.overallAccuracy.halfWidth },
-    classes: e.classes.map((c) => ({
-      name: names.get(Number(c.class)) ?? String(c.class),
+    overall: { estimate: t.overallAccuracy.estimate, halfWidth: half(t.overallAccuracy.se) },
+    classes: t.classes.map((c) => ({
+      name: names.get(c.class) ?? String(c.class),
       mappedHa: c.mappedArea,
-      estimateHa: c.area.estimate,
-      halfWidthHa: c.area.halfWidth,
-      users: c.usersAccuracy?.estimate ?? null,
-      usersHalfWidth: c.usersAccuracy?.halfWidth ?? null,
-      producers: c.producersAccuracy?.estimate ?? null,
-      producersHalfWidth: c.producersAccuracy?.halfWidth ?? null,
+      estimateHa: c.estimate,
+      halfWidthHa: half(c.se),
+      users: c.usersAccuracy,
+      usersHalfWidth: null,
+      producers: c.producersAccuracy,
+      producersHalfWidth: null,
     })),
   };
 }
@@ -115,6 +135,7 @@ export async function exportStatistics(o: ExportInput): Promise<string[]> {
   const notes = [
     'Mapped areas are what the classifier says; estimates are error-adjusted with the reference sample (Olofsson et al. 2014) and carry the standard error (se), the confidence interval and the coefficient of variation (cv).',
     'Quality grade from the CV; OBS_STATUS E = estimated, U = low reliability (thin valid share, much cloud, small sample or no SE), Q = not published (suppressed).',
+    ...(o.assessment?.design === 'region-class' ? ['The sample was stratified by region x map class: each region has its own error matrix; national figures are sums of the regional estimates (user\'s and producer\'s accuracies there without intervals).'] : []),
     ...(o.assessment?.design === 'class' ? ['The sample was stratified by map class only: regional figures are domain estimates that assume classification errors are the same in every region.'] : []),
     ...(estimated ? [] : ['No reference data: only mapped areas, which are biased by classification errors; no estimate is published.']),
   ];
@@ -124,8 +145,8 @@ export async function exportStatistics(o: ExportInput): Promise<string[]> {
     trueColour: rgb ? await renderTrueColour(o.scene, rgb.bands, { ranges: rgb.ranges, maxSide: 800 }) : null,
     classMap: { png: await readFile(path.join(o.dir, o.rasters.quicklook)), classes: o.metadata.classes },
     choropleth,
-    errorMatrix: o.assessment?.national ? errorMatrix(o.assessment.national, names) : null,
-    accuracy: o.assessment?.national ? accuracy(o.assessment.national, names) : null,
+    errorMatrix: o.assessment ? errorMatrix(o.assessment, names) : null,
+    accuracy: o.assessment ? accuracy(o.assessment, names, o.z) : null,
     table: { columns: STATISTICS_COLUMNS, rows: o.rows.map((r) => STATISTICS_COLUMNS.map((k) => (typeof r[k] === 'boolean' ? String(r[k]) : (r[k] as string | number | null)))) },
     notes,
     provenance: o.provenance,

@@ -114,6 +114,7 @@ export function regionStatistics(input: {
       const cls = estimate.estimation?.classes.find((k) => k.class === c.id);
       if (estimate.estimation && estimate.estimation.degenerateStrata.length > 0) flags.push(`strata with n <= 1: ${estimate.estimation.degenerateStrata.join(', ')}`);
       if (!estimate.estimation) flags.push('no classified pixel in the region');
+      if (cls && cls.area.se === 0 && cls.area.estimate > 0) flags.push('no classification error in the sample: an SE of 0 understates the uncertainty');
       const value = cls ? { estimate: cls.area.estimate, se: cls.area.se, lower: cls.area.lower, upper: cls.area.upper } : null;
       publish({ ...base, method: estimate.method }, value, estimate.sampleSize, flags, 4);
     }

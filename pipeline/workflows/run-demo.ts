@@ -90,7 +90,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   const classAreas: DemoSummary['classAreas'] = {};
   for (const c of manifest.classes) {
     const rows = result.rows.filter((r) => r.indicator === 'area' && r.class === c.id);
-    const total = result.assessment?.nationalTotals?.find((t) => t.class === c.id);
+    const total = result.assessment?.nationalTotals?.classes.find((t) => t.class === c.id);
     classAreas[c.name] = {
       mapped: round(rows.reduce((a, r) => a + r.mapped, 0)),
       estimate: round(total?.estimate ?? NaN),

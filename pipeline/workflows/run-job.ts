@@ -161,6 +161,7 @@ export async function runJob(spec: JobSpec, specText: string, settings: Settings
         rasters,
         checksum,
         provenance,
+        z,
       }),
     );
     const cpu = process.cpuUsage(cpuStart);

@@ -114,6 +114,15 @@ describe('assessing a class map with a labelled sample', () => {
     const json = JSON.parse(sat('assess', '--map', mapFile, '--sample', sampleFile, '--json').stdout);
     expect(json.unit).toBe('ha');
     expect(json.estimation.classes).toHaveLength(5);
+    // Region x class strata: every point names its region (pixel-centre rule), each stratum has at least the floor.
+    const regional = path.join(tmp, 'regional.csv');
+    const byRegion = sat('sample', '--map', mapFile, '--size', '300', '--min-per-stratum', '5', '--regions', path.join(tmp, 'scene', 'regions.geojson'), '--id-field', 'code', '--out', regional);
+    expect(byRegion.status).toBe(0);
+    expect(byRegion.stdout).toMatch(/region R01, class +1: +\d+ points of \d+ px/);
+    const rows = parseCsv(readFileSync(regional, 'utf8'));
+    expect(rows[0]).toEqual(['id', 'stratum', 'region', 'col', 'row', 'x', 'y', 'lon', 'lat', 'reference']);
+    expect(rows.slice(1).every((r) => /^R0\d$/.test(r[2]))).toBe(true);
+    expect(sat('sample', '--map', mapFile, '--size', '10', '--regions', path.join(tmp, 'scene', 'regions.geojson'), '--out', regional).stderr).toMatch(/--regions needs --id-field/);
     writeFileSync(path.join(tmp, 'bad.csv'), 'id,stratum,col,row,reference\n1,3,5,5,\n');
     const bad = sat('assess', '--map', mapFile, '--sample', path.join(tmp, 'bad.csv'));
     expect(bad.status).toBe(2);

@@ -160,7 +160,7 @@ describe('sat run', () => {
       if (r.method === 'region-strata') expect(r.flags).not.toMatch(/pooled/);
     }
     // National totals are the sums of the regional estimates.
-    for (const t of assessment.nationalTotals) {
+    for (const t of assessment.nationalTotals.classes) {
       const sum = assessment.regions.reduce((a: number, r: { estimation: { classes: { class: number; area: { estimate: number } }[] } }) => a + r.estimation.classes.find((k) => k.class === t.class)!.area.estimate, 0);
       expect(t.estimate).toBeCloseTo(sum, 6);
     }
