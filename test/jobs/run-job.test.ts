@@ -8,6 +8,7 @@ import { loadClassScheme } from '../../pipeline/model/class-scheme.js';
 import { loadBandRecipe } from '../../pipeline/preprocess/band-recipe.js';
 import { generateScene } from '../../pipeline/synth/generate-scene.js';
 import { trainModel } from '../../pipeline/workflows/train-model.js';
+import type { StatisticsRow as Row } from '../../pipeline/statistics/region-statistics.js';
 import { repoRoot } from '../helpers/shared-data.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'sat-job-'));
@@ -43,27 +44,6 @@ beforeAll(async () => {
   writeFileSync(path.join(tmp, 'job.yaml'), job());
 }, 120_000);
 
-interface Row {
-  region: string;
-  indicator: string;
-  class: number;
-  class_name: string;
-  mapped: number;
-  estimate: number | null;
-  se: number | null;
-  ci_lower: number | null;
-  ci_upper: number | null;
-  cv: number | null;
-  region_area_ha: number;
-  valid_share: number;
-  cloud_share: number;
-  sample_size: number;
-  method: string;
-  grade: string;
-  obs_status: string;
-  suppressed: boolean;
-  flags: string;
-}
 const read = (...p: string[]) => readFileSync(path.join(tmp, ...p), 'utf8');
 const STATISTICS = ['statistics/regions.csv', 'statistics/regions.json', 'statistics/regions.geojson', 'statistics/sdmx.csv', 'statistics/assessment.json', 'stac-item.json'];
 
