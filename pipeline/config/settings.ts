@@ -30,6 +30,33 @@ export const SettingsSchema = z
         batchSize: z.number().int().min(1).max(1024),
       })
       .strict(),
+    /** The queued service: Redis, where artifacts live, what inputs jobs may read, who may call the API. */
+    service: z
+      .object({
+        redisUrl: z.string().url(),
+        /** Key prefix of every queue and key, so several deployments (or test runs) can share one Redis. */
+        prefix: z.string().regex(/^[A-Za-z0-9_.-]+$/),
+        artifactsDir: z.string(),
+        /** Folders job inputs must lie in (after resolving symlinks); relative paths in jobs are relative to the first. */
+        dataRoots: z.array(z.string()).min(1),
+        /** Hosts http(s) inputs may come from. */
+        allowedHosts: z.array(z.string()),
+        port: z.number().int().min(0).max(65535),
+        host: z.string(),
+        /** Largest request body the API accepts. */
+        bodyLimitKB: z.number().int().positive(),
+        /** API bearer tokens: name → token. Each name sees only the jobs and schedules it created. */
+        tokens: z.record(z.string(), z.string().min(16)),
+        /** A worker holds a job's lock this long between renewals; a killed worker's job is retried after it lapses. */
+        lockDurationMs: z.number().int().positive(),
+        stalledIntervalMs: z.number().int().positive(),
+        attempts: z.number().int().min(1),
+        backoffMs: z.number().int().min(0),
+        /** Tiles a classify worker collects into one inference batch (across jobs), and how long it waits for them. */
+        classifyBatch: z.number().int().min(1),
+        classifyBatchWaitMs: z.number().int().min(0),
+      })
+      .strict(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   })
   .strict();
@@ -67,7 +94,8 @@ function deepMerge(base: any, over: any): any {
 
 /**
  * The defaults (config/default.yaml), overlaid with a user file when given, then with
- * environment variables SAT_DECODE_THREADS, SAT_TF_BACKEND, SAT_INFERENCE_THREADS, SAT_LOG_LEVEL.
+ * environment variables SAT_DECODE_THREADS, SAT_TF_BACKEND, SAT_INFERENCE_THREADS, SAT_LOG_LEVEL, and for the service
+ * REDIS_URL, SAT_PREFIX, SAT_ARTIFACTS_DIR, SAT_DATA_ROOTS (':'-separated), SAT_API_PORT, SAT_API_TOKENS (name=token,...).
  */
 export function loadSettings(userFile?: string, env: NodeJS.ProcessEnv = process.env): Settings {
   let merged = readYaml(defaultFile);
@@ -80,6 +108,15 @@ export function loadSettings(userFile?: string, env: NodeJS.ProcessEnv = process
     if (env.SAT_INFERENCE_THREADS !== undefined) fromEnv.model.inferenceThreads = Number(env.SAT_INFERENCE_THREADS);
   }
   if (env.SAT_LOG_LEVEL !== undefined) fromEnv.logLevel = env.SAT_LOG_LEVEL;
+  const service: Record<string, unknown> = {};
+  if (env.REDIS_URL !== undefined) service.redisUrl = env.REDIS_URL;
+  if (env.SAT_PREFIX !== undefined) service.prefix = env.SAT_PREFIX;
+  if (env.SAT_ARTIFACTS_DIR !== undefined) service.artifactsDir = env.SAT_ARTIFACTS_DIR;
+  if (env.SAT_DATA_ROOTS !== undefined) service.dataRoots = env.SAT_DATA_ROOTS.split(path.delimiter).filter(Boolean);
+  if (env.SAT_API_PORT !== undefined) service.port = Number(env.SAT_API_PORT);
+  // SAT_API_TOKENS: "name=token,name2=token2"
+  if (env.SAT_API_TOKENS !== undefined) service.tokens = Object.fromEntries(env.SAT_API_TOKENS.split(',').filter(Boolean).map((pair) => pair.split('=', 2)));
+  if (Object.keys(service).length) fromEnv.service = service;
   merged = deepMerge(merged, fromEnv);
   return parseSettings(merged, userFile ? `${userFile} (over the defaults)` : defaultFile);
 }

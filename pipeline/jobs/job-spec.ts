@@ -109,6 +109,34 @@ export function periodRange(period: JobSpec['period']): { start: string; end: st
   return typeof period === 'string' ? { start: period, end: period } : period;
 }
 
+/** Every input path of a job, resolved by `resolve` (URLs are allowed for the imagery only). */
+export function resolveJobPaths(spec: JobSpec, resolve: (file: string, what: string) => string): JobSpec {
+  const at = resolve;
+  return {
+    ...spec,
+    imagery: at(spec.imagery, 'imagery'),
+    aux: spec.aux && at(spec.aux, 'aux'),
+    aoi: spec.aoi && at(spec.aoi, 'aoi'),
+    model: at(spec.model, 'model'),
+    regions: { ...spec.regions, file: at(spec.regions.file, 'regions.file') },
+    reference:
+      spec.reference && ('raster' in spec.reference ? { ...spec.reference, raster: at(spec.reference.raster, 'reference.raster') } : { ...spec.reference, sample: at(spec.reference.sample, 'reference.sample') }),
+  };
+}
+
+export const isUrl = (p: string) => /^https?:\/\//i.test(p);
+
+/** Parses and validates a job document (YAML or JSON text). */
+export function parseJobSpec(text: string, origin: string, schema: z.ZodType<JobSpec> = JobSpecSchema): JobSpec {
+  let value: unknown;
+  try {
+    value = YAML.parse(text);
+  } catch (err) {
+    throw new SatError('E_CONFIG', `job ${origin}: not valid YAML (${(err as Error).message})`);
+  }
+  return validate(schema, value, `invalid job ${origin}`, 'E_CONFIG');
+}
+
 /** Reads and validates a job file; every path in it is resolved against the file's folder. */
 export function readJobSpec(file: string): { spec: JobSpec; text: string } {
   let text: string;
@@ -117,26 +145,8 @@ export function readJobSpec(file: string): { spec: JobSpec; text: string } {
   } catch (err) {
     throw new SatError('E_NOT_FOUND', `cannot read the job ${file}: ${(err as Error).message}`);
   }
-  let value: unknown;
-  try {
-    value = YAML.parse(text);
-  } catch (err) {
-    throw new SatError('E_CONFIG', `job ${file}: not valid YAML (${(err as Error).message})`);
-  }
-  const spec = validate(JobSpecSchema, value, `invalid job ${file}`, 'E_CONFIG');
+  const spec = parseJobSpec(text, file);
   const base = path.dirname(path.resolve(file));
-  const at = (p: string) => path.resolve(base, p);
-  return {
-    text,
-    spec: {
-      ...spec,
-      imagery: /^https?:\/\//i.test(spec.imagery) ? spec.imagery : at(spec.imagery),
-      aux: spec.aux && at(spec.aux),
-      aoi: spec.aoi && at(spec.aoi),
-      model: at(spec.model),
-      regions: { ...spec.regions, file: at(spec.regions.file) },
-      reference: spec.reference && ('raster' in spec.reference ? { ...spec.reference, raster: at(spec.reference.raster) } : { ...spec.reference, sample: at(spec.reference.sample) }),
-      out: at(spec.out),
-    },
-  };
+  const resolved = resolveJobPaths(spec, (p, what) => (what === 'imagery' && isUrl(p) ? p : path.resolve(base, p)));
+  return { text, spec: { ...resolved, out: path.resolve(base, spec.out) } };
 }

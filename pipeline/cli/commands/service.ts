@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import { SatError } from '../../core/errors.js';
+import { logger } from '../../core/logger.js';
+import { buildApi } from '../../service/api.js';
+import { ServiceContext } from '../../service/service-context.js';
+import { parseQueueList, QUEUES } from '../../../workers/queues.js';
+import { runWorkers } from '../../../workers/run-workers.js';
+import { cliSettings } from '../cli-settings.js';
+import { integerOption } from '../parse-options.js';
+
+/** Resolves when the process is asked to stop (SIGTERM from an orchestrator, SIGINT from a terminal). */
+const stopSignal = () => new Promise<string>((resolve) => ['SIGTERM', 'SIGINT'].forEach((s) => process.once(s, () => resolve(s))));
+
+/** `sat serve` and `sat worker`: the service's two kinds of process. */
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('the HTTP API of the queued service (jobs, schedules, results, time series; OpenAPI at /openapi.json)')
+    .option('--port <n>', 'port (default: service.port)', integerOption('--port'))
+    .option('--host <addr>', 'address to listen on (default: service.host)')
+    .option('--config <file>', 'settings file (YAML) over config/default.yaml')
+    .action(async (opts: { port?: number; host?: string; config?: string }) => {
+      const settings = cliSettings(opts.config);
+      if (Object.keys(settings.service.tokens).length === 0) {
+        throw new SatError('E_CONFIG', 'no API tokens: set service.tokens in a settings file or SAT_API_TOKENS=name=token (16+ characters)');
+      }
+      const ctx = new ServiceContext(settings);
+      const app = await buildApi(ctx);
+      const address = await app.listen({ port: opts.port ?? settings.service.port, host: opts.host ?? settings.service.host });
+      process.stderr.write(`sat serve: listening on ${address}\n`);
+      await stopSignal();
+      await app.close();
+      await ctx.close();
+    });
+
+  program
+    .command('worker')
+    .description(`a worker of the queued service: takes jobs from the given stage queues (${QUEUES.join(', ')})`)
+    .option('--queues <list>', 'comma-separated queues (CPU workers: ingest,prepare,aggregate,export; GPU workers: classify)', QUEUES.join(','))
+    .option('--concurrency <n>', 'jobs processed at once per queue', integerOption('--concurrency'), 2)
+    .option('--config <file>', 'settings file (YAML) over config/default.yaml')
+    .action(async (opts: { queues: string; concurrency: number; config?: string }) => {
+      let queues;
+      try {
+        queues = parseQueueList(opts.queues);
+      } catch (err) {
+        throw new SatError('E_INPUT', `--queues: ${(err as Error).message}`);
+      }
+      if (opts.concurrency < 1) throw new SatError('E_INPUT', '--concurrency must be at least 1');
+      const ctx = new ServiceContext(cliSettings(opts.config));
+      const running = runWorkers(ctx, queues, opts.concurrency);
+      process.stderr.write(`sat worker: ${queues.join(', ')} (concurrency ${opts.concurrency})\n`);
+      const signal = await stopSignal();
+      logger.info({ signal }, 'stopping: finishing running jobs');
+      await running.close();
+      await ctx.close();
+    });
+}

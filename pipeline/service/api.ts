@@ -1,0 +1,148 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { isSatError } from '../core/errors.js';
+import { statisticsToSdmxCsv } from '../export/statistics-sdmx.js';
+import { STATISTICS_COLUMNS } from '../statistics/region-statistics.js';
+import { cancelJob, jobStatus, RESULT_FILES } from './job-status.js';
+import { jobStore } from './job-store.js';
+import { openApiDocument } from './openapi.js';
+import { createSchedule, deleteSchedule, scheduleStore, timeSeries } from './schedules.js';
+import type { ServiceContext } from './service-context.js';
+import { submitJob, SubmittedJobSchema } from './submit-job.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The name of the token the request came with. */
+    owner: string;
+  }
+}
+
+/** Bearer token → its name, compared in constant time. */
+function ownerOf(tokens: Record<string, string>, header: string | undefined): string | null {
+  const match = /^Bearer (.+)$/.exec(header ?? '');
+  if (!match) return null;
+  const given = Buffer.from(match[1]);
+  for (const [name, token] of Object.entries(tokens)) {
+    const expected = Buffer.from(token);
+    if (expected.length === given.length && timingSafeEqual(expected, given)) return name;
+  }
+  return null;
+}
+
+const csvCell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'string' && /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v));
+
+/**
+ * `sat serve`: the HTTP API over the queues (fastify). Every route but /health needs a bearer token; jobs and
+ * schedules belong to the token that created them, and another token gets 404 for them. Results are downloaded by
+ * name from a fixed list, never by path. Request bodies are limited in size and validated by the job schema.
+ */
+export async function buildApi(ctx: ServiceContext): Promise<FastifyInstance> {
+  const app = Fastify({ bodyLimit: ctx.settings.service.bodyLimitKB * 1024, logger: false });
+  app.decorateRequest('owner', '');
+
+  app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
+    if (isSatError(err)) return reply.code(err.code === 'E_NOT_FOUND' ? 404 : 400).send({ error: err.message });
+    if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message });
+    return reply.code(500).send({ error: 'internal error' });
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.url === '/health') return;
+    const owner = ownerOf(ctx.settings.service.tokens, req.headers.authorization);
+    if (!owner) return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'a valid bearer token is required' });
+    req.owner = owner;
+  });
+
+  const ownJob = async (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
+    const job = await jobStore.get(ctx, req.params.id);
+    if (!job || job.owner !== req.owner) {
+      reply.code(404).send({ error: `no job ${req.params.id}` });
+      return null;
+    }
+    return job;
+  };
+  const ownSchedule = async (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
+    const schedule = await scheduleStore.get(ctx, req.params.id);
+    if (!schedule || schedule.owner !== req.owner) {
+      reply.code(404).send({ error: `no schedule ${req.params.id}` });
+      return null;
+    }
+    return schedule;
+  };
+
+  app.get('/health', async () => ({ ok: (await ctx.redis.ping()) === 'PONG' }));
+  app.get('/openapi.json', async () => openApiDocument());
+
+  app.post('/jobs', async (req, reply) => {
+    const job = await submitJob(ctx, req.owner, req.body);
+    return reply.code(201).send(await jobStatus(ctx, job));
+  });
+  app.get('/jobs', async (req) => {
+    const ids = await jobStore.list(ctx, req.owner);
+    const jobs = (await Promise.all(ids.map((id) => jobStore.get(ctx, id)))).filter((j) => j !== null);
+    return Promise.all(jobs.map((j) => jobStatus(ctx, j)));
+  });
+  app.get<{ Params: { id: string } }>('/jobs/:id', async (req, reply) => {
+    const job = await ownJob(req, reply);
+    return job && jobStatus(ctx, job);
+  });
+  app.delete<{ Params: { id: string } }>('/jobs/:id', async (req, reply) => {
+    const job = await ownJob(req, reply);
+    if (!job) return;
+    await cancelJob(ctx, job);
+    return jobStatus(ctx, { ...job, cancelled: true });
+  });
+  app.get<{ Params: { id: string; name: string } }>('/jobs/:id/results/:name', async (req, reply) => {
+    const job = await ownJob(req, reply);
+    if (!job) return;
+    const result = RESULT_FILES[req.params.name];
+    if (!result) return reply.code(404).send({ error: `no result named ${req.params.name}; results: ${Object.keys(RESULT_FILES).join(', ')}` });
+    const file = path.join(ctx.jobDir(job.id, 'out'), result.file);
+    if (!existsSync(path.join(ctx.jobDir(job.id, 'out'), 'manifest.json'))) return reply.code(409).send({ error: `job ${job.id} has not completed` });
+    if (!existsSync(file)) return reply.code(404).send({ error: `job ${job.id} has no ${req.params.name}` });
+    return reply.type(result.type).header('content-disposition', `attachment; filename="${job.id}-${req.params.name}"`).send(createReadStream(file));
+  });
+
+  app.post('/schedules', async (req, reply) => reply.code(201).send(await createSchedule(ctx, req.owner, req.body)));
+  app.get('/schedules', async (req) => scheduleStore.list(ctx, req.owner));
+  app.delete<{ Params: { id: string } }>('/schedules/:id', async (req, reply) => {
+    const schedule = await ownSchedule(req, reply);
+    if (!schedule) return;
+    await deleteSchedule(ctx, schedule);
+    return reply.code(204).send();
+  });
+  app.get<{ Params: { id: string }; Querystring: { region?: string; indicator?: string; class?: string; format?: string } }>('/schedules/:id/series', async (req, reply) => {
+    const schedule = await ownSchedule(req, reply);
+    if (!schedule) return;
+    const { format = 'json', ...filter } = req.query;
+    const points = await timeSeries(ctx, schedule, filter);
+    if (format === 'json') return points.map((p) => ({ job: p.jobId, fired: p.fired, period: p.period, ...p.row }));
+    if (format === 'csv') {
+      const head = ['job', 'fired', 'period', ...STATISTICS_COLUMNS];
+      const lines = points.map((p) => [p.jobId, p.fired, p.period, ...STATISTICS_COLUMNS.map((k) => p.row[k])].map(csvCell).join(','));
+      return reply.type('text/csv').send(`${[head.join(','), ...lines].join('\r\n')}\r\n`);
+    }
+    if (format === 'sdmx') {
+      const spec = SubmittedJobSchema.parse({ period: '2000-01-01', ...schedule.spec });
+      // Runs of one day share a period: then each observation is dated by its run's firing time.
+      const periods = points.map((p) => p.period);
+      const unique = new Set(periods).size === new Set(points.map((p) => p.jobId)).size;
+      const byRun = new Map<string, typeof points>();
+      for (const p of points) byRun.set(p.jobId, [...(byRun.get(p.jobId) ?? []), p]);
+      const parts = [...byRun.values()].map((run, k) => {
+        const manifest = JSON.parse(readFileSync(path.join(ctx.jobDir(run[0].jobId, 'out'), 'manifest.json'), 'utf8')) as { model: { sha256: string } };
+        const csv = statisticsToSdmxCsv(
+          run.map((p) => p.row),
+          unique ? run[0].period : run[0].fired.replace(/\.\d+Z$/, ''),
+          { dataflow: { agency: spec.sdmx.agency, id: spec.sdmx.id, version: spec.sdmx.version }, freq: spec.sdmx.freq, dimensions: spec.sdmx.dimensions, classCodes: spec.sdmx.classCodes, refAreaPrefix: spec.sdmx.refAreaPrefix, modelVersion: manifest.model.sha256.slice(0, 12) },
+        );
+        return k === 0 ? csv : csv.slice(csv.indexOf('\r\n') + 2); // one header
+      });
+      return reply.type('application/vnd.sdmx.data+csv; version=2.0.0').send(parts.join('') || '');
+    }
+    return reply.code(400).send({ error: `format must be json, csv or sdmx (got ${format})` });
+  });
+  return app;
+}

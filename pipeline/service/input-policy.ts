@@ -1,0 +1,51 @@
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
+import { SatError } from '../core/errors.js';
+import { isUrl, resolveJobPaths, type JobSpec } from '../jobs/job-spec.js';
+
+export interface InputPolicy {
+  /** Absolute folders inputs must lie in; relative paths start at the first. */
+  dataRoots: string[];
+  allowedHosts: string[];
+}
+
+const inside = (root: string, file: string) => {
+  const rel = path.relative(root, file);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+};
+
+/**
+ * A submitted job may read only what the deployment allows: files inside the data roots — after resolving
+ * symlinks, so a link pointing out of a root is refused like `../` — and http(s) imagery from allow-listed hosts.
+ * Each refusal names the field and the reason; the paths are not echoed beyond what the user sent.
+ */
+export function applyInputPolicy(spec: JobSpec, policy: InputPolicy): JobSpec {
+  const roots = policy.dataRoots.map((r) => {
+    try {
+      return realpathSync(r);
+    } catch {
+      return path.resolve(r);
+    }
+  });
+  return resolveJobPaths(spec, (p, what) => {
+    if (isUrl(p)) {
+      if (what !== 'imagery') throw new SatError('E_INPUT', `${what}: only the imagery may be a URL`);
+      const host = new URL(p).hostname;
+      if (!policy.allowedHosts.includes(host)) throw new SatError('E_INPUT', `${what}: host ${host} is not an allowed input host`);
+      return p;
+    }
+    if (p.includes('\0')) throw new SatError('E_INPUT', `${what}: invalid path`);
+    const candidate = path.resolve(policy.dataRoots[0], p);
+    if (!roots.some((r) => inside(r, candidate)) && !policy.dataRoots.some((r) => inside(path.resolve(r), candidate))) {
+      throw new SatError('E_INPUT', `${what}: ${p} is outside the data roots`);
+    }
+    let real: string;
+    try {
+      real = realpathSync(candidate);
+    } catch {
+      throw new SatError('E_NOT_FOUND', `${what}: ${p} does not exist in the data roots`);
+    }
+    if (!roots.some((r) => inside(r, real))) throw new SatError('E_INPUT', `${what}: ${p} resolves (through a symbolic link) outside the data roots`);
+    return real;
+  });
+}

@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { validate } from '../config/load-yaml.js';
+import { SatError } from '../core/errors.js';
+import type { StatisticsRow } from '../statistics/region-statistics.js';
+import { stageJobOptions } from '../../workers/queues.js';
+import type { ServiceContext } from './service-context.js';
+import { checkSubmittedJob, SubmittedJobSchema } from './submit-job.js';
+
+/** A recurring run: a job spec (its period defaults to the day each run fires) and a BullMQ job scheduler. */
+export const ScheduleRequestSchema = z
+  .object({
+    spec: SubmittedJobSchema.extend({ period: SubmittedJobSchema.shape.period.optional() }),
+    /** Milliseconds between runs (at least 1000), or a cron pattern (UTC). */
+    every: z.number().int().min(1000).optional(),
+    cron: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((r) => (r.every === undefined) !== (r.cron === undefined), 'give either every (ms) or cron');
+
+export interface StoredSchedule {
+  id: string;
+  owner: string;
+  /** The job as submitted; each run gets `period` = the day it fired unless the spec has one. */
+  spec: Record<string, unknown>;
+  every: number | null;
+  cron: string | null;
+  created: number;
+}
+
+export const scheduleStore = {
+  async get(ctx: ServiceContext, id: string): Promise<StoredSchedule | null> {
+    const record = await ctx.redis.get(ctx.key('schedule', id));
+    return record ? (JSON.parse(record) as StoredSchedule) : null;
+  },
+  async list(ctx: ServiceContext, owner: string): Promise<StoredSchedule[]> {
+    const ids = await ctx.redis.zrange(ctx.key('schedules', owner), '0', '-1');
+    return (await Promise.all(ids.map((id) => scheduleStore.get(ctx, id)))).filter((s): s is StoredSchedule => s !== null);
+  },
+  async addRun(ctx: ServiceContext, scheduleId: string, jobId: string, fired: number): Promise<void> {
+    await ctx.redis.zadd(ctx.key('schedule', scheduleId, 'runs'), String(fired), jobId);
+  },
+  async runs(ctx: ServiceContext, scheduleId: string): Promise<{ jobId: string; fired: number }[]> {
+    const flat = await ctx.redis.zrange(ctx.key('schedule', scheduleId, 'runs'), '0', '-1', 'WITHSCORES');
+    const out: { jobId: string; fired: number }[] = [];
+    for (let i = 0; i < flat.length; i += 2) out.push({ jobId: flat[i], fired: Number(flat[i + 1]) });
+    return out;
+  },
+};
+
+/** Validates the request (the job's inputs against the policy, now rather than at the first run) and starts the scheduler. */
+export async function createSchedule(ctx: ServiceContext, owner: string, body: unknown): Promise<StoredSchedule> {
+  const request = validate(ScheduleRequestSchema, body, 'invalid schedule', 'E_CONFIG');
+  const id = `sched-${randomBytes(4).toString('hex')}`;
+  checkSubmittedJob(ctx, { period: '2000-01-01', ...(body as { spec: object }).spec }, id);
+  const schedule: StoredSchedule = { id, owner, spec: (body as { spec: Record<string, unknown> }).spec, every: request.every ?? null, cron: request.cron ?? null, created: Date.now() };
+  await ctx.redis.multi().set(ctx.key('schedule', id), JSON.stringify(schedule)).zadd(ctx.key('schedules', owner), String(schedule.created), id).exec();
+  const { attempts, backoffMs } = ctx.settings.service;
+  try {
+    await ctx.queue('ingest').upsertJobScheduler(id, schedule.every !== null ? { every: schedule.every } : { pattern: schedule.cron!, tz: 'UTC' }, {
+      name: 'scheduled-run',
+      data: { scheduleId: id },
+      opts: stageJobOptions(attempts, backoffMs),
+    });
+  } catch (err) {
+    await deleteSchedule(ctx, schedule);
+    throw new SatError('E_INPUT', `invalid schedule: ${(err as Error).message}`);
+  }
+  return schedule;
+}
+
+export async function deleteSchedule(ctx: ServiceContext, schedule: StoredSchedule): Promise<void> {
+  await ctx.queue('ingest').removeJobScheduler(schedule.id);
+  await ctx.redis.multi().del(ctx.key('schedule', schedule.id)).zrem(ctx.key('schedules', schedule.owner), schedule.id).exec();
+}
+
+/** One point of a time series: a statistics cell of one run. */
+export interface SeriesPoint {
+  jobId: string;
+  fired: string;
+  period: string;
+  row: StatisticsRow;
+}
+
+/** The statistics of a schedule's finished runs, in firing order, optionally for one region / indicator / class. */
+export async function timeSeries(ctx: ServiceContext, schedule: StoredSchedule, filter: { region?: string; indicator?: string; class?: string }): Promise<SeriesPoint[]> {
+  const points: SeriesPoint[] = [];
+  for (const run of await scheduleStore.runs(ctx, schedule.id)) {
+    const out = ctx.jobDir(run.jobId, 'out');
+    const file = path.join(out, 'statistics', 'regions.json');
+    if (!existsSync(file)) continue; // not finished (or failed)
+    const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as { job: { period: { start: string; end: string } } };
+    const period = manifest.job.period.start === manifest.job.period.end ? manifest.job.period.start : `${manifest.job.period.start}/${manifest.job.period.end}`;
+    for (const row of JSON.parse(readFileSync(file, 'utf8')) as StatisticsRow[]) {
+      if (filter.region !== undefined && row.region !== filter.region) continue;
+      if (filter.indicator !== undefined && row.indicator !== filter.indicator) continue;
+      if (filter.class !== undefined && row.class_name !== filter.class && String(row.class) !== filter.class) continue;
+      points.push({ jobId: run.jobId, fired: new Date(run.fired).toISOString(), period, row });
+    }
+  }
+  return points;
+}

@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { FlowProducer, type FlowJob } from 'bullmq';
+import { z } from 'zod';
+import { validate } from '../config/load-yaml.js';
+import { JobSpecSchema, type JobSpec } from '../jobs/job-spec.js';
+import { stageJobId, stageJobOptions } from '../../workers/queues.js';
+import { applyInputPolicy } from './input-policy.js';
+import { jobStore, type StoredJob } from './job-store.js';
+import type { ServiceContext } from './service-context.js';
+
+/** A job as the API takes it: the job spec without `out` (the service decides where results go). */
+export const SubmittedJobSchema = JobSpecSchema.omit({ out: true });
+export type SubmittedJob = z.infer<typeof SubmittedJobSchema>;
+
+/** Validates a submitted spec and applies the input policy; errors name the field. */
+export function checkSubmittedJob(ctx: ServiceContext, value: unknown, id: string): { spec: JobSpec; specText: string } {
+  const parsed = validate(SubmittedJobSchema, value, 'invalid job', 'E_CONFIG');
+  const policy = { dataRoots: ctx.dataRoots, allowedHosts: ctx.settings.service.allowedHosts };
+  const spec = applyInputPolicy({ ...parsed, out: ctx.jobDir(id, 'out') }, policy);
+  return { spec, specText: JSON.stringify(value) };
+}
+
+export function newJobId(name: string): string {
+  return `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40)}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Records a job and queues its first stage (ingest). Returns the job's id. */
+export async function submitJob(ctx: ServiceContext, owner: string, value: unknown, options: { id?: string; scheduleId?: string } = {}): Promise<StoredJob> {
+  const name = typeof value === 'object' && value && typeof (value as { name?: unknown }).name === 'string' ? (value as { name: string }).name : 'job';
+  const id = options.id ?? newJobId(name);
+  const { spec, specText } = checkSubmittedJob(ctx, value, id);
+  const job: StoredJob = { id, owner, name: spec.name, spec, specText, submitted: Date.now(), scheduleId: options.scheduleId ?? null, cancelled: false };
+  await jobStore.save(ctx, job);
+  const { attempts, backoffMs } = ctx.settings.service;
+  await ctx.queue('ingest').add('ingest', { jobId: id }, { ...stageJobOptions(attempts, backoffMs), jobId: stageJobId.ingest(id) });
+  return job;
+}
+
+/**
+ * The rest of a job once ingest has planned its tiles, as one BullMQ flow (children run before their parent):
+ * export ← aggregate ← stitch ← classify(tile) ← prepare(tile), for every tile. A failing child fails its parents,
+ * so the job fails with the reason; ids are deterministic, so adding the flow again (a retried ingest) is a no-op.
+ */
+export async function addStageFlow(ctx: ServiceContext, jobId: string, tiles: string[]): Promise<void> {
+  const { attempts, backoffMs } = ctx.settings.service;
+  const opts = (id: string) => ({ ...stageJobOptions(attempts, backoffMs), jobId: id, failParentOnFailure: true });
+  const tree: FlowJob = {
+    name: 'export',
+    queueName: 'export',
+    data: { jobId },
+    opts: { ...stageJobOptions(attempts, backoffMs), jobId: stageJobId.export(jobId) },
+    children: [
+      {
+        name: 'aggregate',
+        queueName: 'aggregate',
+        data: { jobId, step: 'aggregate' },
+        opts: opts(stageJobId.aggregate(jobId)),
+        children: [
+          {
+            name: 'stitch',
+            queueName: 'aggregate',
+            data: { jobId, step: 'stitch' },
+            opts: opts(stageJobId.stitch(jobId)),
+            children: tiles.map((tile) => ({
+              name: 'classify',
+              queueName: 'classify',
+              data: { jobId, tile },
+              opts: opts(stageJobId.classify(jobId, tile)),
+              children: [{ name: 'prepare', queueName: 'prepare', data: { jobId, tile }, opts: opts(stageJobId.prepare(jobId, tile)) }],
+            })),
+          },
+        ],
+      },
+    ],
+  };
+  const producer = new FlowProducer({ connection: ctx.connection, prefix: ctx.prefix });
+  try {
+    await producer.add(tree);
+  } finally {
+    await producer.close();
+  }
+}
