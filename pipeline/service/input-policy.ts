@@ -43,7 +43,7 @@ export function applyInputPolicy(spec: JobSpec, policy: InputPolicy): JobSpec {
     try {
       real = realpathSync(candidate);
     } catch {
-      throw new SatError('E_NOT_FOUND', `${what}: ${p} does not exist in the data roots`);
+      throw new SatError('E_INPUT', `${what}: ${p} does not exist in the data roots`);
     }
     if (!roots.some((r) => inside(r, real))) throw new SatError('E_INPUT', `${what}: ${p} resolves (through a symbolic link) outside the data roots`);
     return real;

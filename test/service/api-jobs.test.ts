@@ -1,0 +1,123 @@
+/** The queued service over real Redis: jobs over the API, their results, bad input beside good jobs, security. */
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveJobPaths, JobSpecSchema } from '../../pipeline/jobs/job-spec.js';
+import { runJob } from '../../pipeline/workflows/run-job.js';
+import { makeServiceData, removeDir, serviceJob, ServiceFixture, tempDir, TOKENS } from '../helpers/service-fixture.js';
+
+const dir = tempDir('service');
+const data = path.join(dir, 'data');
+let service: ServiceFixture;
+
+beforeAll(async () => {
+  await makeServiceData(data);
+  service = new ServiceFixture(path.join(dir, 'service'), data);
+  await service.startApi();
+  service.startWorker();
+}, 120_000);
+afterAll(async () => {
+  await service?.close();
+  removeDir(dir);
+});
+
+const STATISTICS = ['statistics/regions.csv', 'statistics/regions.json', 'statistics/regions.geojson', 'statistics/sdmx.csv', 'statistics/assessment.json', 'stac-item.json', 'prediction/classes.tif'];
+
+describe('jobs over the API', () => {
+  it('a submitted job completes through every stage with statistics identical to sat run', async () => {
+    const submitted = await service.submit(serviceJob());
+    expect(submitted.state).toMatch(/queued|running/);
+    const [done] = await service.waitFor([submitted.id]);
+    expect(done.error).toBeNull();
+    expect(done.state).toBe('completed');
+    expect(done.progress).toBe(1);
+    expect(done.results).toEqual(expect.arrayContaining(['statistics.csv', 'sdmx.csv', 'regions.geojson', 'classes.tif', 'report.html']));
+
+    // The same job in one process, on the same settings (tile size included).
+    const spec = resolveJobPaths(JobSpecSchema.parse({ ...serviceJob(), out: path.join(dir, 'in-process') }), (p) => path.resolve(data, p));
+    await runJob(spec, JSON.stringify(serviceJob()), service.settings, () => {});
+    const queued = service.ctx.jobDir(submitted.id, 'out');
+    for (const f of STATISTICS) expect(readFileSync(path.join(queued, f)).equals(readFileSync(path.join(dir, 'in-process', f))), f).toBe(true);
+
+    // Downloads: by result name, with the file's type; the manifest records the stages and their cost.
+    const csv = await service.fetch(`/jobs/${submitted.id}/results/statistics.csv`);
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+    expect(await csv.text()).toBe(readFileSync(path.join(queued, 'statistics/regions.csv'), 'utf8'));
+    const sdmx = await (await service.fetch(`/jobs/${submitted.id}/results/sdmx.csv`)).text();
+    expect(sdmx.startsWith('STRUCTURE,STRUCTURE_ID,ACTION,')).toBe(true);
+    const manifest = JSON.parse(await (await service.fetch(`/jobs/${submitted.id}/results/manifest.json`)).text());
+    expect(Object.keys(manifest.stageSeconds)).toEqual(expect.arrayContaining(['ingest', 'prepare', 'classify', 'stitch', 'aggregation', 'evaluation', 'export']));
+    expect(manifest.cpuSeconds).toBeGreaterThan(0);
+    const list = (await (await service.fetch('/jobs')).json()) as { id: string }[];
+    expect(list.map((j) => j.id)).toContain(submitted.id);
+  }, 120_000);
+
+  it('a job with bad input fails with its reason while the jobs beside it complete', async () => {
+    writeFileSync(path.join(data, 'corrupt.tif'), Buffer.from('II*\0 this is not a TIFF at all'));
+    const bad = await service.submit(serviceJob({ name: 'bad', imagery: 'corrupt.tif' }));
+    const good = await Promise.all([1, 2].map((seed) => service.submit(serviceJob({ seed }))));
+    const [b, ...g] = await service.waitFor([bad.id, ...good.map((j) => j.id)]);
+    expect(b.state).toBe('failed');
+    expect(b.error).toMatch(/corrupt\.tif/);
+    expect(g.map((s) => s.state)).toEqual(['completed', 'completed']);
+    // An earlier job's results are still there.
+    expect((await service.fetch(`/jobs/${good[0].id}/results/statistics.csv`)).status).toBe(200);
+    expect((await service.fetch(`/jobs/${bad.id}/results/statistics.csv`)).status).toBe(409);
+  }, 120_000);
+
+  it('a cancelled job stops and says so', async () => {
+    const job = await service.submit(serviceJob({ seed: 9 }));
+    const cancelled = await (await service.fetch(`/jobs/${job.id}`, { method: 'DELETE' })).json();
+    expect(cancelled.state).toBe('cancelled');
+    const [after] = await service.waitFor([job.id]);
+    expect(after.state).toBe('cancelled');
+  }, 60_000);
+});
+
+describe('security and limits', () => {
+  it('every route but /health needs a valid bearer token', async () => {
+    expect((await service.fetch('/health', { token: null })).status).toBe(200);
+    for (const route of ['/jobs', '/schedules', '/openapi.json', '/jobs/x']) {
+      expect((await service.fetch(route, { token: null })).status, route).toBe(401);
+      expect((await service.fetch(route, { token: 'not-a-valid-token-at-all' })).status, route).toBe(401);
+    }
+    expect((await service.fetch('/jobs', { body: serviceJob(), token: null })).status).toBe(401);
+  });
+
+  it('inputs must lie inside the data roots: traversal, absolute paths elsewhere, symlinks out and foreign hosts are refused', async () => {
+    const refuse = async (job: unknown, message: RegExp) => {
+      const r = await service.fetch('/jobs', { body: job });
+      expect(r.status).toBe(400);
+      expect(((await r.json()) as { error: string }).error).toMatch(message);
+    };
+    await refuse(serviceJob({ imagery: '../../../../etc/passwd' }), /imagery: .* is outside the data roots/);
+    await refuse(serviceJob({ model: '/etc' }), /model: \/etc is outside the data roots/);
+    symlinkSync('/etc', path.join(data, 'escape'));
+    await refuse(serviceJob({ regions: { file: 'escape/hostname', idField: 'code' } }), /regions.file: .* resolves \(through a symbolic link\) outside the data roots/);
+    await refuse(serviceJob({ imagery: 'https://evil.example.com/scene.tif' }), /host evil.example.com is not an allowed input host/);
+    await refuse(serviceJob({ aux: 'http://localhost/x.tif' }), /aux: only the imagery may be a URL/);
+    await refuse(serviceJob({ imagery: 'nothing-here.tif' }), /does not exist in the data roots/);
+    await refuse({ ...serviceJob(), out: '/tmp/anywhere' }, /Unrecognized key: "out"/);
+    await refuse({ ...serviceJob(), sampleSize: 3 }, /Unrecognized key/);
+  });
+
+  it('a job belongs to its submitter; results are reachable by name only; bodies are size-limited', async () => {
+    const [job] = (await (await service.fetch('/jobs')).json()) as { id: string }[];
+    expect((await service.fetch(`/jobs/${job.id}`, { token: TOKENS.bob })).status).toBe(404);
+    expect((await service.fetch(`/jobs/${job.id}/results/statistics.csv`, { token: TOKENS.bob })).status).toBe(404);
+    expect((await service.fetch(`/jobs/${job.id}`, { method: 'DELETE', token: TOKENS.bob })).status).toBe(404);
+    expect(((await (await service.fetch('/jobs', { token: TOKENS.bob })).json()) as unknown[]).length).toBe(0);
+    for (const name of ['..%2F..%2Fsettings.yaml', '..%2Fmanifest.json', 'prediction%2Fclasses.tif', 'nope']) {
+      expect((await service.fetch(`/jobs/${job.id}/results/${name}`)).status, name).toBe(404);
+    }
+    const huge = JSON.stringify({ ...serviceJob(), name: 'x'.repeat(400 * 1024) });
+    expect((await service.fetch('/jobs', { raw: huge })).status).toBe(413);
+  });
+
+  it('serves its OpenAPI document, with the job schema', async () => {
+    const doc = (await (await service.fetch('/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown>; components: { schemas: { Job: { properties: Record<string, unknown> } } } };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/jobs', '/jobs/{id}', '/jobs/{id}/results/{name}', '/schedules', '/schedules/{id}/series']));
+    expect(Object.keys(doc.components.schemas.Job.properties)).toEqual(expect.arrayContaining(['imagery', 'model', 'regions', 'reference', 'period']));
+  });
+});
