@@ -143,8 +143,9 @@ export class ServiceFixture {
   }
 
   async close(): Promise<void> {
-    for (const c of this.children) if (c.exitCode === null) c.kill('SIGTERM');
-    await Promise.all(this.children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)));
+    const running = this.children.filter((c) => c.exitCode === null && c.signalCode === null);
+    for (const c of running) c.kill('SIGTERM');
+    await Promise.all(running.map((c) => new Promise((r) => c.once('exit', r))));
     await this.app?.close();
     try {
       await Promise.all(this.ctx.allQueues().map((q) => q.obliterate({ force: true }).catch(() => {})));

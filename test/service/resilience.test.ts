@@ -1,0 +1,121 @@
+/**
+ * Nothing is lost when a worker is killed (SIGKILL) mid-classification or Redis restarts mid-run: stalled stage
+ * jobs are picked up by other workers, stages are idempotent, and the statistics are those of an undisturbed run.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { JobSpecSchema, resolveJobPaths } from '../../pipeline/jobs/job-spec.js';
+import { runJob } from '../../pipeline/workflows/run-job.js';
+import { makeServiceData, removeDir, serviceJob, ServiceFixture, tempDir } from '../helpers/service-fixture.js';
+
+const dir = tempDir('resilience');
+const data = path.join(dir, 'data');
+const reference = path.join(dir, 'reference');
+const STATISTICS = ['statistics/regions.csv', 'statistics/sdmx.csv', 'statistics/assessment.json', 'prediction/classes.tif'];
+const fixtures: ServiceFixture[] = [];
+let redis: ChildProcess | null = null;
+
+beforeAll(async () => {
+  await makeServiceData(data, 384);
+  // The undisturbed run, in one process, on the service's settings.
+  const service = new ServiceFixture(path.join(dir, 'settings-only'), data);
+  fixtures.push(service);
+  const spec = resolveJobPaths(JobSpecSchema.parse({ ...serviceJob(), out: reference }), (p) => path.resolve(data, p));
+  await runJob(spec, '', service.settings, () => {});
+}, 180_000);
+
+afterAll(async () => {
+  for (const f of fixtures) await f.close().catch(() => {});
+  if (redis && redis.exitCode === null) {
+    redis.kill('SIGTERM');
+    await new Promise((r) => redis!.once('exit', r));
+  }
+  removeDir(dir);
+});
+
+const sameStatistics = (service: ServiceFixture, id: string) => {
+  for (const f of STATISTICS) expect(readFileSync(path.join(service.ctx.jobDir(id, 'out'), f)).equals(readFileSync(path.join(reference, f))), f).toBe(true);
+};
+
+it('a classify worker killed with SIGKILL mid-job: a new worker takes over and the job finishes with the same statistics', async () => {
+  const service = new ServiceFixture(path.join(dir, 'kill'), data);
+  fixtures.push(service);
+  await service.startApi();
+  service.startWorker('ingest,prepare,aggregate,export');
+  const doomed = service.startWorker('classify', 2);
+  const job = await service.submit(serviceJob());
+  // The first classify jobs stay active while the worker loads the model: kill it then.
+  const classify = service.ctx.queue('classify');
+  const deadline = Date.now() + 60_000;
+  while ((await classify.getActiveCount()) === 0) {
+    if (Date.now() > deadline) throw new Error('no classify job became active');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  doomed.kill('SIGKILL');
+  await new Promise((r) => doomed.once('exit', r));
+  expect(await classify.getActiveCount()).toBeGreaterThan(0); // held by a dead worker
+  service.startWorker('classify', 2);
+  const [done] = await service.waitFor([job.id], 120_000);
+  expect(done.error).toBeNull();
+  expect(done.state).toBe('completed');
+  sameStatistics(service, job.id);
+}, 180_000);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A private redis-server with an append-only file, fsynced on every write. */
+async function startRedis(port: number, dataDir: string): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--dir', dataDir], { stdio: 'ignore' });
+  const client = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => {});
+  for (let i = 0; i < 100; i++) {
+    try {
+      await client.connect();
+      await client.ping();
+      client.disconnect();
+      return child;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error('redis-server did not start');
+}
+
+it('Redis restarted (append-only file) mid-run loses no job', async () => {
+  const port = await freePort();
+  const redisDir = path.join(dir, 'redis');
+  mkdirSync(redisDir, { recursive: true });
+  redis = await startRedis(port, redisDir);
+  const service = new ServiceFixture(path.join(dir, 'restart'), data, { redisUrl: `redis://127.0.0.1:${port}` });
+  fixtures.push(service);
+  await service.startApi();
+  service.startWorker('ingest,prepare,classify,aggregate,export', 2);
+  const jobs = await Promise.all([1, 2, 3].map(() => service.submit(serviceJob())));
+  // Wait until work is under way, then kill Redis outright and start it again on the same files.
+  const deadline = Date.now() + 60_000;
+  let before = await Promise.all(jobs.map((j) => service.status(j.id)));
+  while (!before.some((s) => s.progress > 0)) {
+    if (Date.now() > deadline) throw new Error('no job started');
+    await new Promise((r) => setTimeout(r, 20));
+    before = await Promise.all(jobs.map((j) => service.status(j.id)));
+  }
+  redis.kill('SIGKILL');
+  expect(before.filter((s) => s.state !== 'completed').length).toBeGreaterThan(0); // killed mid-run
+  await new Promise((r) => redis!.once('exit', r));
+  await new Promise((r) => setTimeout(r, 1000));
+  redis = await startRedis(port, redisDir);
+  const done = await service.waitFor(jobs.map((j) => j.id), 150_000);
+  expect(done.map((s) => [s.state, s.error])).toEqual(jobs.map(() => ['completed', null]));
+  for (const j of jobs) sameStatistics(service, j.id);
+}, 240_000);
