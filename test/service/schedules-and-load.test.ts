@@ -1,0 +1,67 @@
+/** Schedules that fire repeatedly and grow a time series; a burst of 100 jobs that all complete. */
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { makeServiceData, removeDir, serviceJob, ServiceFixture, tempDir, TOKENS } from '../helpers/service-fixture.js';
+
+const dir = tempDir('schedules');
+const data = path.join(dir, 'data');
+let service: ServiceFixture;
+
+beforeAll(async () => {
+  await makeServiceData(data, 128);
+  service = new ServiceFixture(path.join(dir, 'service'), data);
+  await service.startApi();
+  service.startWorker('ingest,prepare,classify,aggregate,export', 4);
+  service.startWorker('ingest,prepare,classify,aggregate,export', 4);
+}, 120_000);
+afterAll(async () => {
+  await service?.close();
+  removeDir(dir);
+});
+
+it('a schedule fires repeatedly, its runs grow a time series (JSON, CSV, SDMX-CSV), and deleting it stops it', async () => {
+  const { period: _p, ...spec } = serviceJob();
+  const created = await service.fetch('/schedules', { body: { spec, every: 1500 } });
+  expect(created.status).toBe(201);
+  const schedule = (await created.json()) as { id: string };
+  expect(((await (await service.fetch('/schedules')).json()) as { id: string }[]).map((s) => s.id)).toContain(schedule.id);
+  expect((await service.fetch(`/schedules/${schedule.id}/series`, { token: TOKENS.bob })).status).toBe(404);
+
+  const series = async () => (await (await service.fetch(`/schedules/${schedule.id}/series?region=R01&indicator=area&class=forest`)).json()) as { job: string; fired: string; period: string; estimate: number | null; mapped: number }[];
+  const deadline = Date.now() + 90_000;
+  let points = await series();
+  const sizes = [points.length];
+  while (points.length < 3) {
+    if (Date.now() > deadline) throw new Error(`only ${points.length} runs finished`);
+    await new Promise((r) => setTimeout(r, 250));
+    points = await series();
+    if (points.length !== sizes.at(-1)) sizes.push(points.length);
+  }
+  expect(sizes).toEqual([...sizes].sort((a, b) => a - b)); // only ever grows
+  expect(new Set(points.map((p) => p.job)).size).toBe(points.length); // one point per run
+  expect(points.map((p) => p.fired)).toEqual([...points.map((p) => p.fired)].sort());
+  expect(points[0].period).toBe(new Date().toISOString().slice(0, 10)); // the day it fired
+  // Same inputs each run: the same numbers.
+  expect(new Set(points.map((p) => p.mapped)).size).toBe(1);
+
+  const csv = await (await service.fetch(`/schedules/${schedule.id}/series?format=csv&region=R01`)).text();
+  expect(csv.split('\r\n')[0]).toMatch(/^job,fired,period,region,indicator,class,/);
+  const sdmx = (await (await service.fetch(`/schedules/${schedule.id}/series?format=sdmx&region=R01&class=forest`)).text()).trimEnd().split('\r\n');
+  expect(sdmx[0]).toMatch(/^STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,LAND_COVER,STAT_MEASURE,UNIT_MEASURE,TIME_PERIOD,OBS_VALUE/);
+  expect(sdmx.filter((l) => l.includes(',AREA_MAPPED,')).length).toBeGreaterThanOrEqual(3);
+  expect(new Set(sdmx.slice(1).map((l) => l.split(',')[8])).size).toBeGreaterThanOrEqual(3); // one TIME_PERIOD per run
+
+  expect((await service.fetch(`/schedules/${schedule.id}`, { method: 'DELETE' })).status).toBe(204);
+  const runs = async () => (await service.ctx.redis.zcard(service.ctx.key('schedule', schedule.id, 'runs')));
+  const after = await runs();
+  await new Promise((r) => setTimeout(r, 3000));
+  expect(await runs()).toBe(after);
+  expect(((await (await service.fetch('/schedules')).json()) as unknown[]).length).toBe(0);
+}, 150_000);
+
+it('100 jobs submitted at once all complete', async () => {
+  const submitted = await Promise.all(Array.from({ length: 100 }, (_, k) => service.submit(serviceJob({ name: `burst-${k}`, seed: k + 1, reference: undefined }))));
+  expect(new Set(submitted.map((s) => s.id)).size).toBe(100);
+  const done = await service.waitFor(submitted.map((s) => s.id), 400_000);
+  expect(done.filter((s) => s.state !== 'completed').map((s) => `${s.id}: ${s.state} ${s.error}`)).toEqual([]);
+}, 420_000);
