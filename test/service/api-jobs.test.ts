@@ -1,9 +1,12 @@
 /** The queued service over real Redis: jobs over the API, their results, bad input beside good jobs, security. */
+import { spawn } from 'node:child_process';
 import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { resolveJobPaths, JobSpecSchema } from '../../pipeline/jobs/job-spec.js';
 import { runJob } from '../../pipeline/workflows/run-job.js';
+import { repoRoot } from '../helpers/shared-data.js';
 import { makeServiceData, removeDir, serviceJob, ServiceFixture, tempDir, TOKENS } from '../helpers/service-fixture.js';
 
 const dir = tempDir('service');
@@ -120,4 +123,57 @@ describe('security and limits', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/jobs', '/jobs/{id}', '/jobs/{id}/results/{name}', '/schedules', '/schedules/{id}/series']));
     expect(Object.keys(doc.components.schemas.Job.properties)).toEqual(expect.arrayContaining(['imagery', 'model', 'regions', 'reference', 'period']));
   });
+});
+
+describe('the plain commands', () => {
+  const sat = (args: string[], env: Record<string, string> = {}) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [path.join(repoRoot, 'bin/sat.js'), ...args], { env: { ...process.env, SAT_API_URL: service.url, SAT_API_TOKEN: TOKENS.alice, ...env } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('exit', (status) => resolve({ status, stdout, stderr }));
+    });
+
+  it('sat submit --wait, sat status, sat export, sat schedule', async () => {
+    const jobFile = path.join(dir, 'job.yaml');
+    writeFileSync(jobFile, YAML.stringify({ ...serviceJob({ seed: 5 }), out: 'ignored' }));
+    const submitted = await sat(['submit', jobFile, '--wait']);
+    expect(submitted.stderr).toMatch(/100%/);
+    expect(submitted.status, submitted.stderr).toBe(0);
+    const id = submitted.stdout.split('\n')[0];
+    expect(submitted.stdout).toMatch(new RegExp(`${id} \\(synth-aoi\\): completed, 100 %`));
+    const status = JSON.parse((await sat(['status', id, '--json'])).stdout);
+    expect(status.state).toBe('completed');
+    const out = path.join(dir, 'exported.csv');
+    expect((await sat(['export', id, '--result', 'sdmx.csv', '--out', out])).status).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe(readFileSync(path.join(service.ctx.jobDir(id, 'out'), 'statistics/sdmx.csv'), 'utf8'));
+    const created = await sat(['schedule', 'create', jobFile, '--cron', '0 6 1 * *']);
+    expect(created.status, created.stderr).toBe(0);
+    const scheduleId = created.stdout.trim();
+    expect((await sat(['schedule', 'list'])).stdout).toMatch(new RegExp(`${scheduleId} synth-aoi cron 0 6 1 \\* \\*`));
+    expect((await sat(['schedule', 'delete', scheduleId])).status).toBe(0);
+    const unauthorised = await sat(['status', id], { SAT_API_TOKEN: 'wrong-token-0123456789' });
+    expect(unauthorised.status).not.toBe(0);
+    expect(unauthorised.stderr).toMatch(/401 a valid bearer token is required/);
+    const typo = await sat(['submit', path.join(dir, 'nope.yaml')]);
+    expect(typo.stderr).toMatch(/cannot read the job/);
+  }, 120_000);
+
+  it('sat serve starts with a plain command, answers /health and stops on SIGTERM', async () => {
+    const port = 20000 + (process.pid % 20000);
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/sat.js'), 'serve', '--config', service.configFile, '--port', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const deadline = Date.now() + 30_000;
+    while (!/listening on/.test(stderr)) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`sat serve did not start: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toEqual({ ok: true });
+    child.kill('SIGTERM');
+    const code = await new Promise((r) => child.once('exit', r));
+    expect(code).toBe(0);
+  }, 60_000);
 });
