@@ -12,8 +12,11 @@
  * of the land-cover net and the building U-Net on one thread and on the inference pool (one backend per worker thread),
  * and the time of a training step and epoch; ratios against the cpu backend (the one that trains without our kernels).
  *
+ * Case "service": API submissions/s and small-AOI jobs per minute with 1 and 2 workers on Redis, against the same jobs
+ * run in one process (bench/measure-service.ts).
+ *
  * Options (environment): BENCH_SIZE (default 10980), BENCH_DIR (default .bench), BENCH_REPEAT (default 2: the best
- * of N is kept), BENCH_ONLY (prepare, zonal or model: one case only).
+ * of N is kept), BENCH_ONLY (prepare, zonal, model or service: one case only), BENCH_SERVICE_JOBS (default 40).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -181,4 +184,23 @@ function modelCase(): void {
   }
 }
 
-console.log(['', 'benchmark: read + tile + preprocess, zonal statistics, models', ...results].join('\n'));
+if (!only || only === 'service') serviceCase();
+
+/** The queued service on this machine's Redis, against the same jobs run in one process. */
+function serviceCase(): void {
+  log('service throughput (Redis at REDIS_URL or 127.0.0.1:6379) ...');
+  const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench/measure-service.ts')], { encoding: 'utf8', env: { ...process.env, SAT_LOG_LEVEL: 'warn' } });
+  if (res.status !== 0) {
+    results.push(`service | not measured: ${res.stderr.trim().split('\n').pop()}`);
+    return;
+  }
+  const m = JSON.parse(res.stdout.trim().split('\n').pop()!);
+  results.push(`service | API submissions: ${m.submissionsPerSecond.toFixed(0)} jobs/s (validated, recorded, queued)`);
+  results.push(
+    `service | small-AOI jobs (128 x 128 px, 1 tile, 3 regions): ${m.jobsPerMinute1Worker.toFixed(0)}/min with 1 worker, ${m.jobsPerMinute2Workers.toFixed(0)}/min with 2 ` +
+      `(${(m.jobsPerMinute2Workers / m.jobsPerMinute1Worker).toFixed(2)}x); in one process one after another: ${m.inProcessJobsPerMinute.toFixed(0)}/min ` +
+      `(1 worker ${(m.jobsPerMinute1Worker / m.inProcessJobsPerMinute).toFixed(2)}x of it)`,
+  );
+}
+
+console.log(['', 'benchmark: read + tile + preprocess, zonal statistics, models, service', ...results].join('\n'));

@@ -70,7 +70,7 @@ describe('jobs over the API', () => {
 
   it('a cancelled job stops and says so', async () => {
     const job = await service.submit(serviceJob({ seed: 9 }));
-    const cancelled = await (await service.fetch(`/jobs/${job.id}`, { method: 'DELETE' })).json();
+    const cancelled = (await (await service.fetch(`/jobs/${job.id}`, { method: "DELETE" })).json()) as { state: string };
     expect(cancelled.state).toBe('cancelled');
     const [after] = await service.waitFor([job.id]);
     expect(after.state).toBe('cancelled');
