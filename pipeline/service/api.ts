@@ -55,22 +55,15 @@ export async function buildApi(ctx: ServiceContext): Promise<FastifyInstance> {
     req.owner = owner;
   });
 
-  const ownJob = async (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
-    const job = await jobStore.get(ctx, req.params.id);
-    if (!job || job.owner !== req.owner) {
-      reply.code(404).send({ error: `no job ${req.params.id}` });
-      return null;
-    }
-    return job;
+  /** The caller's own record, or a 404 (also for other owners' records: their existence is not revealed). */
+  const own = <T extends { owner: string }>(kind: string, lookup: (id: string) => Promise<T | null>) => async (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
+    const record = await lookup(req.params.id);
+    if (record && record.owner === req.owner) return record;
+    reply.code(404).send({ error: `no ${kind} ${req.params.id}` });
+    return null;
   };
-  const ownSchedule = async (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
-    const schedule = await scheduleStore.get(ctx, req.params.id);
-    if (!schedule || schedule.owner !== req.owner) {
-      reply.code(404).send({ error: `no schedule ${req.params.id}` });
-      return null;
-    }
-    return schedule;
-  };
+  const ownJob = own('job', (id) => jobStore.get(ctx, id));
+  const ownSchedule = own('schedule', (id) => scheduleStore.get(ctx, id));
 
   app.get('/health', async () => ({ ok: (await ctx.redis.ping()) === 'PONG' }));
   app.get('/openapi.json', async () => openApiDocument());
