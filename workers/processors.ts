@@ -49,7 +49,7 @@ class ModelCache {
     if (!entry) {
       const { model } = this.ctx.settings;
       const { classifyBatch, classifyBatchWaitMs } = this.ctx.settings.service;
-      entry = InferencePool.start(job.spec.model, model.backend as BackendPreference, inferenceThreadCount(model.inferenceThreads)).then((pool) => ({
+      entry = InferencePool.start(job.spec.model, model.backend as BackendPreference, inferenceThreadCount(model.inferenceThreads, model.backend as BackendPreference)).then((pool) => ({
         pool,
         batcher: new TileBatcher(pool, job.metadata, classifyBatch, classifyBatchWaitMs),
       }));

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -85,8 +86,23 @@ export async function initModelRuntime(preference: BackendPreference = 'auto'): 
 }
 
 /** Threads for CPU inference: the setting, or one per core when it is 0. */
-export function inferenceThreadCount(setting: number): number {
-  return setting > 0 ? setting : Math.max(1, os.availableParallelism());
+/**
+ * Inference threads for a setting (0 = automatic): one per core for wasm/cpu, which run single-threaded per backend;
+ * one for the native backends (tfjs-node uses every core itself; tfjs-node-gpu would open one GPU context per thread).
+ * With 'auto', a native package that resolves counts as native.
+ */
+export function inferenceThreadCount(setting: number, backend: BackendPreference = 'auto'): number {
+  if (setting > 0) return setting;
+  const resolves = (name: string) => {
+    try {
+      createRequire(import.meta.url).resolve(name);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const native = backend === 'tfjs-node-gpu' || backend === 'tfjs-node' || (backend === 'auto' && (resolves('@tensorflow/tfjs-node-gpu') || resolves('@tensorflow/tfjs-node')));
+  return native ? 1 : Math.max(1, os.availableParallelism());
 }
 
 export { tf };

@@ -274,7 +274,7 @@ export async function predictScene(input: PredictSceneInput, ctx: StageContext):
   }
   const plan = planPrediction(scene.info, metadata, ctx.settings.tiling, input.select);
   const writer = await PredictionWriter.create({ scene: scene.info, metadata, modelDir: input.modelDir, plan, outDir: input.outDir, probabilities: input.probabilities });
-  const threads = inferenceThreadCount(ctx.settings.model.inferenceThreads);
+  const threads = inferenceThreadCount(ctx.settings.model.inferenceThreads, ctx.settings.model.backend as BackendPreference);
   let pool: InferencePool | null = null;
   try {
     pool = await InferencePool.start(input.modelDir, ctx.settings.model.backend as BackendPreference, threads);

@@ -65,6 +65,29 @@ it('a classify worker killed with SIGKILL mid-job: a new worker takes over and t
   sameStatistics(service, job.id);
 }, 180_000);
 
+it('a worker stopped with SIGTERM finishes the stage jobs it holds, exits cleanly, and the job completes elsewhere', async () => {
+  const service = new ServiceFixture(path.join(dir, 'sigterm'), data);
+  fixtures.push(service);
+  await service.startApi();
+  const stopping = service.startWorker('ingest,prepare,classify,aggregate,export', 2);
+  const job = await service.submit(serviceJob());
+  const queues = service.ctx.allQueues();
+  const deadline = Date.now() + 60_000;
+  while ((await Promise.all(queues.map((q) => q.getActiveCount()))).every((n) => n === 0)) {
+    if (Date.now() > deadline) throw new Error('no stage job became active');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  stopping.kill('SIGTERM');
+  const code = await new Promise((r) => stopping.once('exit', r));
+  expect(code).toBe(0);
+  // Nothing left locked by the stopped worker: no job waits for a lock to lapse.
+  expect((await Promise.all(queues.map((q) => q.getActiveCount()))).every((n) => n === 0)).toBe(true);
+  service.startWorker('ingest,prepare,classify,aggregate,export', 2);
+  const [done] = await service.waitFor([job.id], 120_000);
+  expect(done.state).toBe('completed');
+  sameStatistics(service, job.id);
+}, 180_000);
+
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = net.createServer().listen(0, '127.0.0.1', () => {
