@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { isSatError } from '../core/errors.js';
 import { statisticsToSdmxCsv } from '../export/statistics-sdmx.js';
 import { STATISTICS_COLUMNS } from '../statistics/region-statistics.js';
-import { cancelJob, jobStatus, RESULT_FILES } from './job-status.js';
+import { cancelJob, jobStatus, purgeJob, RESULT_FILES } from './job-status.js';
 import { jobStore } from './job-store.js';
 import { openApiDocument } from './openapi.js';
 import { createSchedule, deleteSchedule, scheduleStore, timeSeries } from './schedules.js';
@@ -81,9 +81,13 @@ export async function buildApi(ctx: ServiceContext): Promise<FastifyInstance> {
     const job = await ownJob(req, reply);
     return job && jobStatus(ctx, job);
   });
-  app.delete<{ Params: { id: string } }>('/jobs/:id', async (req, reply) => {
+  app.delete<{ Params: { id: string }; Querystring: { purge?: string } }>('/jobs/:id', async (req, reply) => {
     const job = await ownJob(req, reply);
     if (!job) return;
+    if (req.query.purge === 'true') {
+      await purgeJob(ctx, job, await jobStatus(ctx, job));
+      return reply.code(204).send();
+    }
     await cancelJob(ctx, job);
     return jobStatus(ctx, { ...job, cancelled: true });
   });

@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { SatError } from '../core/errors.js';
 import type { Job } from 'bullmq';
 import { stageJobId, type QueueName } from '../../workers/queues.js';
 import { jobStore, type StoredJob } from './job-store.js';
@@ -102,6 +104,26 @@ export async function jobStatus(ctx: ServiceContext, job: StoredJob): Promise<Jo
     scheduleId: job.scheduleId,
     results: complete ? Object.keys(RESULT_FILES).filter((k) => existsSync(path.join(ctx.jobDir(id, 'out'), RESULT_FILES[k].file))) : [],
   };
+}
+
+/**
+ * Deletes a finished (completed, failed or cancelled) job: its stage jobs, its artifacts and its record. A job
+ * still running must be cancelled first, so no worker writes into a folder being deleted.
+ */
+export async function purgeJob(ctx: ServiceContext, job: StoredJob, status: JobStatus): Promise<void> {
+  if (status.state === 'queued' || status.state === 'running') throw new SatError('E_INPUT', `job ${job.id} is ${status.state}: cancel it first`);
+  const planFile = path.join(ctx.jobDir(job.id, 'work'), 'plan.json');
+  const tiles: string[] = existsSync(planFile) ? (JSON.parse(readFileSync(planFile, 'utf8')) as { tiles: string[] }).tiles : [];
+  const ids: [QueueName, string][] = [
+    ['export', stageJobId.export(job.id)],
+    ['aggregate', stageJobId.aggregate(job.id)],
+    ['aggregate', stageJobId.stitch(job.id)],
+    ...tiles.flatMap((t) => [['classify', stageJobId.classify(job.id, t)], ['prepare', stageJobId.prepare(job.id, t)]] as [QueueName, string][]),
+    ['ingest', stageJobId.ingest(job.id)],
+  ];
+  for (const [queue, id] of ids) await ctx.queue(queue).remove(id, { removeChildren: true }).catch(() => {});
+  await rm(ctx.jobDir(job.id), { recursive: true, force: true });
+  await jobStore.remove(ctx, job);
 }
 
 /** Cancels a job: no further stage starts (processors check the flag), and waiting stage jobs are removed. */

@@ -42,6 +42,10 @@ export const jobStore = {
     await ctx.redis.hset(ctx.key('job', id), 'cancelled', '1');
   },
 
+  async remove(ctx: ServiceContext, job: StoredJob): Promise<void> {
+    await ctx.redis.multi().del(ctx.key('job', job.id), ctx.key('job', job.id, 'cpu')).zrem(ctx.key('jobs', job.owner), job.id).exec();
+  },
+
   /** CPU seconds spent on a job, summed over every stage job that ran it (its cost). */
   async addCpuSeconds(ctx: ServiceContext, id: string, stage: string, seconds: number): Promise<void> {
     await ctx.redis.hincrbyfloat(ctx.key('job', id, 'cpu'), stage, seconds);

@@ -42,7 +42,11 @@ export function openApiDocument(): object {
       },
       '/jobs/{id}': {
         get: { summary: 'state, per-stage progress and error', parameters: [id('id')], responses: { 200: json({ $ref: '#/components/schemas/JobStatus' }), 404: error } },
-        delete: { summary: 'cancel', parameters: [id('id')], responses: { 200: json({ $ref: '#/components/schemas/JobStatus' }), 404: error } },
+        delete: {
+          summary: 'cancel; with purge=true, delete a finished job with its results',
+          parameters: [id('id'), { name: 'purge', in: 'query', schema: { enum: ['true', 'false'] } }],
+          responses: { 200: json({ $ref: '#/components/schemas/JobStatus' }), 204: { description: 'purged' }, 400: error, 404: error },
+        },
       },
       '/jobs/{id}/results/{name}': {
         get: { summary: 'download a result file', parameters: [id('id'), { name: 'name', in: 'path', required: true, schema: { enum: Object.keys(RESULT_FILES) } }], responses: { 200: { description: 'the file' }, 404: error, 409: error } },

@@ -1,6 +1,6 @@
 /** The queued service over real Redis: jobs over the API, their results, bad input beside good jobs, security. */
 import { spawn } from 'node:child_process';
-import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
@@ -75,6 +75,23 @@ describe('jobs over the API', () => {
     const [after] = await service.waitFor([job.id]);
     expect(after.state).toBe('cancelled');
   }, 60_000);
+
+  it('a finished job can be purged: its results and record go, other jobs stay', async () => {
+    const [keep, purge] = await Promise.all([service.submit(serviceJob({ seed: 11 })), service.submit(serviceJob({ seed: 12 }))]);
+    await service.waitFor([keep.id, purge.id]);
+    expect((await service.fetch(`/jobs/${purge.id}?purge=true`, { method: 'DELETE', token: TOKENS.bob })).status).toBe(404);
+    expect((await service.fetch(`/jobs/${purge.id}?purge=true`, { method: 'DELETE' })).status).toBe(204);
+    expect((await service.fetch(`/jobs/${purge.id}`)).status).toBe(404);
+    expect(existsSync(service.ctx.jobDir(purge.id))).toBe(false);
+    expect(await service.ctx.queue('export').getJob(`${purge.id}.export`)).toBeUndefined();
+    expect((await service.fetch(`/jobs/${keep.id}/results/statistics.csv`)).status).toBe(200);
+    // The last of a burst is still queued behind the others when asked.
+    const burst = await Promise.all([13, 14, 15, 16, 17, 18].map((seed) => service.submit(serviceJob({ seed }))));
+    const refused = await service.fetch(`/jobs/${burst.at(-1)!.id}?purge=true`, { method: 'DELETE' });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/is (queued|running): cancel it first/);
+    await service.waitFor(burst.map((j) => j.id));
+  }, 120_000);
 });
 
 describe('security and limits', () => {

@@ -57,7 +57,7 @@ function readSubmittedJob(file: string, schema: z.ZodType = SubmittedJobSchema):
   return job;
 }
 
-/** `sat submit`, `sat status`, `sat schedule`, `sat export`: clients of the service's HTTP API. */
+/** `sat submit`, `sat status`, `sat cancel`, `sat schedule`, `sat export`: clients of the service's HTTP API. */
 export function register(program: Command): void {
   program
     .command('submit')
@@ -89,6 +89,16 @@ export function register(program: Command): void {
       const body = (await (await call('GET', id ? `/jobs/${encodeURIComponent(id)}` : '/jobs')).json()) as JobStatus | JobStatus[];
       if (opts.json) process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
       else process.stdout.write(`${(Array.isArray(body) ? body : [body]).map(show).join('\n')}\n`);
+    });
+
+  program
+    .command('cancel')
+    .description('cancel a job; with --purge, delete a finished job and its results')
+    .argument('<id>', 'job id')
+    .option('--purge', 'delete the (finished) job, its artifacts and its record')
+    .action(async (id: string, opts: { purge?: boolean }) => {
+      const response = await call('DELETE', `/jobs/${encodeURIComponent(id)}${opts.purge ? '?purge=true' : ''}`);
+      process.stdout.write(opts.purge ? `${id}: deleted\n` : `${show((await response.json()) as JobStatus)}\n`);
     });
 
   const schedule = program.command('schedule').description('recurring runs of a job');
