@@ -75,50 +75,34 @@ export function estimateRegions(input: {
   });
 }
 
-/** National figures from region x class strata: sums over regions of independent stratified estimates. */
+/** National areas from region x class strata: sums over regions of independent stratified estimates. */
 export interface CombinedEstimate {
-  classes: { class: number; mappedArea: number; estimate: number; se: number | null; usersAccuracy: number | null; producersAccuracy: number | null }[];
+  classes: { class: number; mappedArea: number; estimate: number; se: number | null }[];
   /** Error matrix in area proportions of the whole area: Σ_r (A_r / A) p_ij(r). */
   proportions: number[][];
-  /** Σ_r (A_r / A) O_r with variance Σ_r (A_r / A)² V(O_r). */
-  overallAccuracy: { estimate: number; se: number | null };
 }
 
 /**
  * Combines regional estimates over the same classes into national ones (estimation.md §4.5: "national totals are
- * sums of regional Â_j, and their variances add because the strata are independent"). Overall accuracy and the
- * proportion matrix are area-weighted; user's and producer's accuracies are ratios of the combined proportions,
- * given without intervals (their variance needs the full Stehman (2014) estimator).
+ * sums of regional Â_j, and their variances add because the strata are independent"); the proportion matrix is
+ * area-weighted. National accuracies of such designs come from stratifiedAccuracy (Stehman 2014).
  */
 export function combineRegionEstimates(classes: number[], regions: RegionEstimate[]): CombinedEstimate {
   const parts = regions.flatMap((r) => (r.estimation ? [r.estimation] : []));
   const total = parts.reduce((a, e) => a + e.totalArea, 0);
-  const q = classes.length;
-  const proportions = classes.map(() => new Array<number>(q).fill(0));
-  let oa = 0;
-  let oaVar: number | null = 0;
-  for (const e of parts) {
-    const w = e.totalArea / total;
-    e.proportions.forEach((row, i) => row.forEach((p, j) => (proportions[i][j] += w * p)));
-    oa += w * e.overallAccuracy.estimate;
-    oaVar = oaVar === null || e.overallAccuracy.se === null ? null : oaVar + w * w * e.overallAccuracy.se ** 2;
-  }
+  const proportions = classes.map(() => new Array<number>(classes.length).fill(0));
+  for (const e of parts) e.proportions.forEach((row, i) => row.forEach((p, j) => (proportions[i][j] += (e.totalArea / total) * p)));
   return {
     classes: classes.map((c, j) => {
       const own = parts.map((e) => e.classes[j]);
       const unknown = own.some((k) => k.area.se === null);
-      const rowTotal = proportions[j].reduce((a, b) => a + b, 0);
-      const colTotal = proportions.reduce((a, row) => a + row[j], 0);
       return {
         class: c,
         mappedArea: own.reduce((a, k) => a + k.mappedArea, 0),
         estimate: own.reduce((a, k) => a + k.area.estimate, 0),
         se: unknown ? null : Math.sqrt(own.reduce((a, k) => a + k.area.se! ** 2, 0)),
-        usersAccuracy: rowTotal > 0 ? proportions[j][j] / rowTotal : null,
-        producersAccuracy: colTotal > 0 ? proportions[j][j] / colTotal : null,
       };
     }),
     proportions,
-    overallAccuracy: { estimate: oa, se: oaVar === null ? null : Math.sqrt(oaVar) },
   };
 }

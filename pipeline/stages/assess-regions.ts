@@ -1,6 +1,7 @@
 import { assessMap, type MapAssessment } from '../assess/assess-map.js';
 import { drawStratifiedSample } from '../assess/draw-sample.js';
 import { combineRegionEstimates, estimateRegions, type CombinedEstimate, type RegionEstimate } from '../assess/estimate-regions.js';
+import { stratifiedAccuracy, type SampleStratum, type StratifiedAccuracy } from '../assess/stratified-estimator.js';
 import { labelFromRaster, readLabelledSample, type LabelledPoint } from '../assess/sample-files.js';
 import { SatError } from '../core/errors.js';
 import type { JobSpec } from '../jobs/job-spec.js';
@@ -18,8 +19,11 @@ export interface RegionalAssessment {
   counts: number[][];
   /** The whole map's error matrix, accuracies and error-adjusted areas (class strata). */
   national: MapAssessment | null;
-  /** With region x class strata: national figures combined from the regional estimates (independent strata). */
-  nationalTotals: CombinedEstimate | null;
+  /**
+   * With region x class strata: national areas summed from the regional estimates, and accuracies with intervals by
+   * Stehman's (2014) estimators over the region x class strata that have sample units (those without are listed).
+   */
+  nationalTotals: (CombinedEstimate & { accuracy: StratifiedAccuracy; unsampledStrata: { region: string; class: number; area: number }[] }) | null;
   regions: RegionEstimate[];
 }
 
@@ -82,7 +86,21 @@ export async function assessRegions(input: {
     points,
     confidence: input.confidence,
   });
-  const nationalTotals = design === 'region-class' ? combineRegionEstimates(classes, regions) : null;
+  let nationalTotals: RegionalAssessment['nationalTotals'] = null;
+  if (design === 'region-class') {
+    const strata: SampleStratum[] = [];
+    const unsampledStrata: { region: string; class: number; area: number }[] = [];
+    for (const c of input.coverage) {
+      for (const [cls, area] of c.mappedHa) {
+        if (!(area > 0)) continue;
+        const units = points.filter((p) => p.region === c.id && p.stratum === cls).map((p) => ({ map: p.stratum, reference: p.reference }));
+        if (units.length) strata.push({ area, units });
+        else unsampledStrata.push({ region: c.id, class: cls, area });
+      }
+    }
+    const z = regions.find((r) => r.estimation)?.estimation?.z ?? 1.96;
+    nationalTotals = { ...combineRegionEstimates(classes, regions), accuracy: stratifiedAccuracy(strata, classes, z), unsampledStrata };
+  }
   const counts = classes.map(() => new Array<number>(classes.length).fill(0));
   for (const p of points) counts[classes.indexOf(p.stratum)][classes.indexOf(p.reference)]++;
   return { design, sampleSize: points.length, classes, counts, national, nationalTotals, regions };

@@ -83,17 +83,20 @@ function accuracy(a: RegionalAssessment, names: Map<number, string>, z: number):
   }
   const t = a.nationalTotals!;
   return {
-    overall: { estimate: t.overallAccuracy.estimate, halfWidth: half(t.overallAccuracy.se) },
-    classes: t.classes.map((c) => ({
-      name: names.get(c.class) ?? String(c.class),
-      mappedHa: c.mappedArea,
-      estimateHa: c.estimate,
-      halfWidthHa: half(c.se),
-      users: c.usersAccuracy,
-      usersHalfWidth: null,
-      producers: c.producersAccuracy,
-      producersHalfWidth: null,
-    })),
+    overall: { estimate: t.accuracy.overallAccuracy.estimate, halfWidth: t.accuracy.overallAccuracy.halfWidth },
+    classes: t.classes.map((c, j) => {
+      const acc = t.accuracy.classes[j];
+      return {
+        name: names.get(c.class) ?? String(c.class),
+        mappedHa: c.mappedArea,
+        estimateHa: c.estimate,
+        halfWidthHa: half(c.se),
+        users: acc.usersAccuracy?.estimate ?? null,
+        usersHalfWidth: acc.usersAccuracy?.halfWidth ?? null,
+        producers: acc.producersAccuracy?.estimate ?? null,
+        producersHalfWidth: acc.producersAccuracy?.halfWidth ?? null,
+      };
+    }),
   };
 }
 
@@ -135,7 +138,7 @@ export async function exportStatistics(o: ExportInput): Promise<string[]> {
   const notes = [
     'Mapped areas are what the classifier says; estimates are error-adjusted with the reference sample (Olofsson et al. 2014) and carry the standard error (se), the confidence interval and the coefficient of variation (cv).',
     'Quality grade from the CV; OBS_STATUS E = estimated, U = low reliability (thin valid share, much cloud, small sample or no SE), Q = not published (suppressed).',
-    ...(o.assessment?.design === 'region-class' ? ['The sample was stratified by region x map class: each region has its own error matrix; national figures are sums of the regional estimates (user\'s and producer\'s accuracies there without intervals).'] : []),
+    ...(o.assessment?.design === 'region-class' ? ['The sample was stratified by region x map class: each region has its own error matrix; national areas are sums of the regional estimates, national accuracies Stehman\'s (2014) estimators over the region x class strata.'] : []),
     ...(o.assessment?.design === 'class' ? ['The sample was stratified by map class only: regional figures are domain estimates that assume classification errors are the same in every region.'] : []),
     ...(estimated ? [] : ['No reference data: only mapped areas, which are biased by classification errors; no estimate is published.']),
   ];

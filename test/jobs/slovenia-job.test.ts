@@ -78,6 +78,7 @@ describeWithSharedData('the Slovenia example job', () => {
       estimateError += Math.abs(estimate - truth);
     }
     expect(estimateError).toBeLessThan(mappedError);
-    expect(totals.overallAccuracy.estimate).toBeGreaterThan(0.85);
+    expect(totals.accuracy.overallAccuracy.estimate).toBeGreaterThan(0.85);
+    expect(totals.accuracy.overallAccuracy.halfWidth).toBeGreaterThan(0);
   }, 180_000);
 });
