@@ -22,7 +22,7 @@ export function register(program: Command): void {
       ];
       const a = result.assessment;
       if (a) {
-        const oa = a.national?.estimation.overallAccuracy;
+        const oa = a.national?.estimation.overallAccuracy ?? a.nationalTotals?.accuracy.overallAccuracy;
         const accuracy = oa ? `, overall accuracy ${(100 * oa.estimate).toFixed(1)} % ± ${(100 * (oa.halfWidth ?? NaN)).toFixed(1)}` : '';
         lines.push(`  statistics/assessment.json: ${a.sampleSize} sample points, strata ${a.design === 'class' ? 'map class (regional figures are domain estimates)' : 'region x map class'}${accuracy}`);
       }
