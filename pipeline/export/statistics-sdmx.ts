@@ -1,4 +1,5 @@
 import type { StatisticsRow } from '../statistics/region-statistics.js';
+import type { JobSpec } from '../jobs/job-spec.js';
 import { toSdmxCsv, type SdmxDataflow, type SdmxObservation } from './sdmx-csv.js';
 
 /** How the statistics table maps onto a dataflow: ids of the dimensions and attributes, codes of classes and regions. */
@@ -8,6 +9,8 @@ export interface SdmxMapping {
   freq: string;
   /** Dimension ids, in the DSD's order of: frequency, region, class, measure, unit, time. */
   dimensions: { freq: string; refArea: string; class: string; measure: string; unit: string; time: string };
+  /** Attribute ids in this order (null: not written): observation status, unit multiplier, quality grade, estimation method, model. */
+  attributes: { obsStatus: string | null; unitMult: string | null; grade: string | null; method: string | null; model: string | null };
   /** Class id → code in the class codelist; by default the class name in upper case. */
   classCodes: Record<string, string>;
   /** Prefix of region codes (e.g. 'SI0' when the codelist uses NUTS-like codes built from the ids). */
@@ -16,8 +19,18 @@ export interface SdmxMapping {
   modelVersion: string;
 }
 
-/** SDMX attributes written for every observation, in this order. */
-export const SDMX_ATTRIBUTES = ['OBS_STATUS', 'UNIT_MULT', 'QUALITY_GRADE', 'EST_METHOD', 'MODEL_VERSION'] as const;
+/** The mapping of a job spec's `sdmx` section, with the model package's hash as the model attribute. */
+export function sdmxMapping(sdmx: JobSpec['sdmx'], modelHash: string): SdmxMapping {
+  return {
+    dataflow: { agency: sdmx.agency, id: sdmx.id, version: sdmx.version },
+    freq: sdmx.freq,
+    dimensions: sdmx.dimensions,
+    attributes: sdmx.attributes,
+    classCodes: sdmx.classCodes,
+    refAreaPrefix: sdmx.refAreaPrefix,
+    modelVersion: modelHash.slice(0, 12),
+  };
+}
 
 const MEASURES: Record<StatisticsRow['indicator'], { mapped: string; estimate: string; se: string; lower: string; upper: string }> = {
   area: { mapped: 'AREA_MAPPED', estimate: 'AREA_ADJ', se: 'AREA_SE', lower: 'AREA_CI_LOW', upper: 'AREA_CI_UPP' },
@@ -36,6 +49,7 @@ export function classCode(mapping: SdmxMapping, id: number, name: string): strin
  */
 export function statisticsToSdmxCsv(rows: StatisticsRow[], timePeriod: string, mapping: SdmxMapping): string {
   const d = mapping.dimensions;
+  const a = mapping.attributes;
   const observations: SdmxObservation[] = [];
   for (const row of rows) {
     const measures = MEASURES[row.indicator];
@@ -47,14 +61,26 @@ export function statisticsToSdmxCsv(rows: StatisticsRow[], timePeriod: string, m
       [d.unit]: UNITS[row.unit],
       [d.time]: timePeriod,
     });
-    const attributes = (status: string, grade: string | null) => ({ OBS_STATUS: status, UNIT_MULT: 0, QUALITY_GRADE: grade, EST_METHOD: row.method.toUpperCase().replace(/-/g, '_'), MODEL_VERSION: mapping.modelVersion });
+    const attributes = (status: string, grade: string | null) =>
+      Object.fromEntries(
+        (
+          [
+            [a.obsStatus, status],
+            [a.unitMult, 0],
+            [a.grade, grade],
+            [a.method, row.method.toUpperCase().replace(/-/g, '_')],
+            [a.model, mapping.modelVersion],
+          ] as const
+        ).filter(([id]) => id !== null),
+      );
     observations.push({ dimensions: dimensions(measures.mapped), value: row.mapped, attributes: attributes('A', null) });
     if (row.method === 'mapped-only') continue;
     for (const [key, measure] of [['estimate', measures.estimate], ['se', measures.se], ['ci_lower', measures.lower], ['ci_upper', measures.upper]] as const) {
       observations.push({ dimensions: dimensions(measure), value: row[key], attributes: attributes(row.obs_status, row.grade) });
     }
   }
-  return toSdmxCsv(mapping.dataflow, [d.freq, d.refArea, d.class, d.measure, d.unit, d.time], [...SDMX_ATTRIBUTES], observations);
+  const attributeIds = [a.obsStatus, a.unitMult, a.grade, a.method, a.model].filter((id): id is string => id !== null);
+  return toSdmxCsv(mapping.dataflow, [d.freq, d.refArea, d.class, d.measure, d.unit, d.time], attributeIds, observations);
 }
 
 /** SDMX TIME_PERIOD of a reference period: a year, a month or a day when it is exactly one, else an ISO 8601 interval. */

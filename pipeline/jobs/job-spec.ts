@@ -42,6 +42,17 @@ const SdmxSchema = z
       })
       .strict()
       .default({ freq: 'FREQ', refArea: 'REF_AREA', class: 'LAND_COVER', measure: 'STAT_MEASURE', unit: 'UNIT_MEASURE', time: 'TIME_PERIOD' }),
+    /** Attribute ids of the DSD, in order; null leaves an attribute out. */
+    attributes: z
+      .object({
+        obsStatus: z.string().nullable().default('OBS_STATUS'),
+        unitMult: z.string().nullable().default('UNIT_MULT'),
+        grade: z.string().nullable().default('QUALITY_GRADE'),
+        method: z.string().nullable().default('EST_METHOD'),
+        model: z.string().nullable().default('MODEL_VERSION'),
+      })
+      .strict()
+      .default({ obsStatus: 'OBS_STATUS', unitMult: 'UNIT_MULT', grade: 'QUALITY_GRADE', method: 'EST_METHOD', model: 'MODEL_VERSION' }),
     /** Class id → code in the DSD's class codelist (default: the class name in upper case). */
     classCodes: z.record(z.string(), z.string()).default({}),
     refAreaPrefix: z.string().default(''),

@@ -3,7 +3,7 @@ import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { isSatError } from '../core/errors.js';
-import { statisticsToSdmxCsv } from '../export/statistics-sdmx.js';
+import { sdmxMapping, statisticsToSdmxCsv } from '../export/statistics-sdmx.js';
 import { STATISTICS_COLUMNS } from '../statistics/region-statistics.js';
 import { cancelJob, jobStatus, purgeJob, RESULT_FILES } from './job-status.js';
 import { jobStore } from './job-store.js';
@@ -133,7 +133,7 @@ export async function buildApi(ctx: ServiceContext): Promise<FastifyInstance> {
         const csv = statisticsToSdmxCsv(
           run.map((p) => p.row),
           unique ? run[0].period : run[0].fired.replace(/\.\d+Z$/, ''),
-          { dataflow: { agency: spec.sdmx.agency, id: spec.sdmx.id, version: spec.sdmx.version }, freq: spec.sdmx.freq, dimensions: spec.sdmx.dimensions, classCodes: spec.sdmx.classCodes, refAreaPrefix: spec.sdmx.refAreaPrefix, modelVersion: manifest.model.sha256.slice(0, 12) },
+          sdmxMapping(spec.sdmx, manifest.model.sha256),
         );
         return k === 0 ? csv : csv.slice(csv.indexOf('\r\n') + 2); // one header
       });

@@ -24,7 +24,7 @@ export interface ExportInput {
   regions: RegionSet;
   metadata: ModelMetadata;
   modelHash: string;
-  sdmx: Omit<SdmxMapping, 'modelVersion'>;
+  sdmx: SdmxMapping;
   scene: RasterReader;
   /** The class whose estimated share of each region the report's choropleth shows (a class name). */
   choroplethClass?: string;
@@ -114,7 +114,7 @@ export async function exportStatistics(o: ExportInput): Promise<string[]> {
   const regionsLonLat = regionsInCrs(o.regions, WGS84);
   const geojson = regionsGeoJson(regionsLonLat, o.rows);
   files.push(['statistics/regions.csv', csv(o.rows)], ['statistics/regions.json', json(o.rows)], ['statistics/regions.geojson', json(geojson)]);
-  files.push(['statistics/sdmx.csv', statisticsToSdmxCsv(o.rows, sdmxTimePeriod(o.period.start, o.period.end), { ...o.sdmx, modelVersion: o.modelHash.slice(0, 12) })]);
+  files.push(['statistics/sdmx.csv', statisticsToSdmxCsv(o.rows, sdmxTimePeriod(o.period.start, o.period.end), o.sdmx)]);
   if (o.assessment) files.push(['statistics/assessment.json', json({ unit: 'ha', ...o.assessment, national: o.assessment.national && { ...o.assessment.national, map: o.rasters.classes } })]);
 
   // The report's choropleth: the chosen (or most mapped) class's estimated share of each region, where published.

@@ -8,6 +8,7 @@ import { sha256File } from '../core/checksum.js';
 import { SatError } from '../core/errors.js';
 import { logger } from '../core/logger.js';
 import { codeVersion } from '../core/version.js';
+import { sdmxMapping } from '../export/statistics-sdmx.js';
 import { periodRange, type JobSpec } from '../jobs/job-spec.js';
 import { packageHash, readModelMetadata, type ModelMetadata } from '../model/model-package.js';
 import { openRaster, type RasterReader } from '../raster/open-raster.js';
@@ -171,7 +172,7 @@ export async function publishJob(
       regions: job.regionSet,
       metadata,
       modelHash: job.modelHash,
-      sdmx: { dataflow: { agency: spec.sdmx.agency, id: spec.sdmx.id, version: spec.sdmx.version }, freq: spec.sdmx.freq, dimensions: spec.sdmx.dimensions, classCodes: spec.sdmx.classCodes, refAreaPrefix: spec.sdmx.refAreaPrefix },
+      sdmx: sdmxMapping(spec.sdmx, job.modelHash),
       scene,
       choroplethClass: spec.report.choroplethClass,
       rasters: RASTERS,

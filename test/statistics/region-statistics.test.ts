@@ -86,6 +86,7 @@ describe('regionStatistics', () => {
       dataflow: { agency: 'SURS', id: 'DF_LC', version: '1.2.0' },
       freq: 'A',
       dimensions: { freq: 'FREQ', refArea: 'GEO', class: 'LC', measure: 'MEASURE', unit: 'UNIT', time: 'TIME_PERIOD' },
+      attributes: { obsStatus: 'OBS_STATUS', unitMult: 'UNIT_MULT', grade: 'QUALITY_GRADE', method: 'EST_METHOD', model: 'MODEL_VERSION' },
       classCodes: { '2': 'BUILT' },
       refAreaPrefix: 'SI0',
       modelVersion: 'abc',
@@ -99,6 +100,10 @@ describe('regionStatistics', () => {
     expect(lines).toContain('dataflow,SURS:DF_LC(1.2.0),I,A,SI0A,FOREST,AREA_ADJ,HA,2020,,Q,0,D,DOMAIN,abc');
     const published = statisticsToSdmxCsv(rows, '2020', mapping).split('\r\n');
     expect(published).toContain('dataflow,SURS:DF_LC(1.2.0),I,A,SI0A,FOREST,AREA_ADJ,HA,2020,8750,E,0,A,DOMAIN,abc');
+    // Attributes renamed or left out as the DSD has them.
+    const own = statisticsToSdmxCsv(rows, '2020', { ...mapping, attributes: { obsStatus: 'OBS_STATUS', unitMult: null, grade: 'CONF_GRADE', method: null, model: null } }).split('\r\n');
+    expect(own[0]).toBe('STRUCTURE,STRUCTURE_ID,ACTION,FREQ,GEO,LC,MEASURE,UNIT,TIME_PERIOD,OBS_VALUE,OBS_STATUS,CONF_GRADE');
+    expect(own).toContain('dataflow,SURS:DF_LC(1.2.0),I,A,SI0A,FOREST,AREA_ADJ,HA,2020,8750,E,A');
   });
 
   it('SDMX time periods: a day, a month, a year, or an interval', () => {
