@@ -27,7 +27,7 @@ export async function assessMap(map: RasterReader, points: LabelledPoint[], opti
   const { geotransform, proj4, width, height, source } = map.info;
   if (!geotransform || !proj4) throw new SatError('E_INPUT', `${source}: assessing areas needs a georeferenced class map`);
   const regional = points.find((p) => p.region !== undefined);
-  if (regional) throw new SatError('E_INPUT', `sample point ${regional.id} names a region: a region x class stratified sample gives per-region estimates through sat run (job reference.sample), not one national assessment`);
+  if (regional) throw new SatError('E_INPUT', `sample point ${regional.id} names a region: a region x class stratified sample is assessed per region: give the regions (sat assess --regions, or a job's reference.sample)`);
   const byPixel = new Map<number, LabelledPoint>();
   for (const p of points) {
     if (p.col < 0 || p.row < 0 || p.col >= width || p.row >= height) {

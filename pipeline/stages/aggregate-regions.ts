@@ -10,11 +10,11 @@ import { PIXEL_STATUS } from './predict-scene.js';
 /**
  * Stage "aggregation": the class map and the pixel-status raster of a prediction summed into official regions,
  * with exact coverage (or the rule asked for) and true cell areas: per region, the area mapped as each class,
- * the classified, cloudy and in-scene areas, and the region's own geodesic area (so a region half outside the
+ * the classified, cloudy and in-scene areas (from the status raster, when there is one), and the region's own geodesic area (so a region half outside the
  * scene shows a valid share of one half).
  */
 export async function aggregateRegions(
-  input: { classes: RasterReader; status: RasterReader; regions: RegionSet; method: CoverageMethod },
+  input: { classes: RasterReader; status?: RasterReader; regions: RegionSet; method: CoverageMethod },
   onProgress: (fraction: number) => void,
 ): Promise<RegionCoverage[]> {
   const { info } = input.classes;
@@ -22,17 +22,20 @@ export async function aggregateRegions(
   const zones = regionsInCrs(input.regions, crs);
   const options = { method: input.method, categorical: true, cellArea: cellAreaFunction(info.geotransform!, crs) };
   const classes = await zonalStatistics(input.classes, zones, { ...options, onProgress: (done, total) => onProgress((0.5 * done) / total) });
-  const status = await zonalStatistics(input.status, zones, { ...options, nodata: null, onProgress: (done, total) => onProgress(0.5 + (0.5 * done) / total) });
+  // Without a status raster (a class map from elsewhere), what is classified is all that is known of the region.
+  const status = input.status ? await zonalStatistics(input.status, zones, { ...options, nodata: null, onProgress: (done, total) => onProgress(0.5 + (0.5 * done) / total) }) : null;
   const ha = (m2: number | undefined) => (m2 ?? 0) / 10_000;
   return input.regions.regions.map((region, k) => {
-    const s = status[k].classes ?? {};
+    const mappedHa = new Map(Object.entries(classes[k].classes ?? {}).map(([id, c]) => [Number(id), ha(c.area_m2)]));
+    const mapped = [...mappedHa.values()].reduce((a, b) => a + b, 0);
+    const s = status?.[k].classes;
     return {
       id: String(region.id),
       areaHa: ha(geodesicArea(region.geometry, input.regions.crs)),
-      classifiedHa: ha(s[String(PIXEL_STATUS.classified)]?.area_m2),
-      cloudHa: ha(s[String(PIXEL_STATUS.cloud)]?.area_m2),
-      inSceneHa: Object.values(s).reduce((a, c) => a + ha(c.area_m2), 0),
-      mappedHa: new Map(Object.entries(classes[k].classes ?? {}).map(([id, c]) => [Number(id), ha(c.area_m2)])),
+      classifiedHa: s ? ha(s[String(PIXEL_STATUS.classified)]?.area_m2) : mapped,
+      cloudHa: s ? ha(s[String(PIXEL_STATUS.cloud)]?.area_m2) : 0,
+      inSceneHa: s ? Object.values(s).reduce((a, c) => a + ha(c.area_m2), 0) : mapped,
+      mappedHa,
     };
   });
 }

@@ -123,6 +123,16 @@ describe('assessing a class map with a labelled sample', () => {
     expect(rows[0]).toEqual(['id', 'stratum', 'region', 'col', 'row', 'x', 'y', 'lon', 'lat', 'reference']);
     expect(rows.slice(1).every((r) => /^R0\d$/.test(r[2]))).toBe(true);
     expect(sat('sample', '--map', mapFile, '--size', '10', '--regions', path.join(tmp, 'scene', 'regions.geojson'), '--out', regional).stderr).toMatch(/--regions needs --id-field/);
+    // Labelled from the truth, assessed per region; without the regions it is refused (it is not a class-strata sample).
+    const labelled = path.join(tmp, 'regional-labelled.csv');
+    expect(sat('sample', '--map', mapFile, '--size', '300', '--min-per-stratum', '5', '--regions', path.join(tmp, 'scene', 'regions.geojson'), '--id-field', 'code', '--reference', truthFile, '--out', labelled).status).toBe(0);
+    const perRegion = sat('assess', '--map', mapFile, '--sample', labelled, '--regions', path.join(tmp, 'scene', 'regions.geojson'), '--id-field', 'code', '--classes', 'synth');
+    expect(perRegion.status, perRegion.stderr).toBe(0);
+    expect(perRegion.stdout).toMatch(/300 sample points, strata region x map class/);
+    expect(perRegion.stdout).toMatch(/region R01 \(region-strata/);
+    expect(perRegion.stdout).toMatch(/cropland +[\d.]+ +[\d.]+ ± [\d.]+/);
+    expect(perRegion.stdout).toMatch(/overall accuracy [\d.]+ ± [\d.]+ %/);
+    expect(sat('assess', '--map', mapFile, '--sample', labelled).stderr).toMatch(/names a region: .* give the regions/);
     writeFileSync(path.join(tmp, 'bad.csv'), 'id,stratum,col,row,reference\n1,3,5,5,\n');
     const bad = sat('assess', '--map', mapFile, '--sample', path.join(tmp, 'bad.csv'));
     expect(bad.status).toBe(2);
