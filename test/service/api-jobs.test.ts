@@ -179,8 +179,7 @@ describe('the plain commands', () => {
   }, 120_000);
 
   it('sat serve starts with a plain command, answers /health and stops on SIGTERM', async () => {
-    const port = 20000 + (process.pid % 20000);
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/sat.js'), 'serve', '--config', service.configFile, '--port', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/sat.js'), 'serve', '--config', service.configFile, '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const deadline = Date.now() + 30_000;
@@ -188,7 +187,8 @@ describe('the plain commands', () => {
       if (Date.now() > deadline || child.exitCode !== null) throw new Error(`sat serve did not start: ${stderr}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toEqual({ ok: true });
+    const address = /listening on (http:\/\/\S+)/.exec(stderr)![1];
+    expect(await (await fetch(`${address}/health`)).json()).toEqual({ ok: true });
     child.kill('SIGTERM');
     const code = await new Promise((r) => child.once('exit', r));
     expect(code).toBe(0);
