@@ -99,10 +99,11 @@ export function createProcessors(ctx: ServiceContext) {
       // A schedule fired: submit a run of its job, with the period of the day it fired.
       const schedule = await scheduleStore.get(ctx, bullJob.data.scheduleId);
       if (!schedule) throw new UnrecoverableError(`schedule ${bullJob.data.scheduleId} no longer exists`);
-      const fired = new Date(bullJob.timestamp);
-      const day = fired.toISOString().slice(0, 10);
-      const run = await failFast(() => submitJob(ctx, schedule.owner, { period: day, ...schedule.spec }, { id: `${schedule.id}-${bullJob.timestamp}`, scheduleId: schedule.id }));
-      await scheduleStore.addRun(ctx, schedule.id, run.id, bullJob.timestamp);
+      // The iteration's scheduled time (the job is created earlier, when the previous one runs): unique per run.
+      const firedAt = (bullJob.opts as { prevMillis?: number }).prevMillis ?? bullJob.timestamp + (bullJob.opts.delay ?? 0);
+      const day = new Date(firedAt).toISOString().slice(0, 10);
+      const run = await failFast(() => submitJob(ctx, schedule.owner, { period: day, ...schedule.spec }, { id: `${schedule.id}-${firedAt}`, scheduleId: schedule.id }));
+      await scheduleStore.addRun(ctx, schedule.id, run.id, firedAt);
       return { run: run.id };
     }
     const { jobId } = bullJob.data;

@@ -28,6 +28,9 @@ export function newJobId(name: string): string {
 export async function submitJob(ctx: ServiceContext, owner: string, value: unknown, options: { id?: string; scheduleId?: string } = {}): Promise<StoredJob> {
   const name = typeof value === 'object' && value && typeof (value as { name?: unknown }).name === 'string' ? (value as { name: string }).name : 'job';
   const id = options.id ?? newJobId(name);
+  // A schedule's iteration retried after a stall submits the same run again: keep the first.
+  const existing = options.id ? await jobStore.get(ctx, options.id) : null;
+  if (existing) return existing;
   const { spec, specText } = checkSubmittedJob(ctx, value, id);
   const job: StoredJob = { id, owner, name: spec.name, spec, specText, submitted: Date.now(), scheduleId: options.scheduleId ?? null, cancelled: false };
   await jobStore.save(ctx, job);
