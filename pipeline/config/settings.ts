@@ -53,6 +53,8 @@ export const SettingsSchema = z
         attempts: z.number().int().min(1),
         backoffMs: z.number().int().min(0),
         /** Tiles a classify worker collects into one inference batch (across jobs), and how long it waits for them. */
+        /** Finished jobs older than this are deleted with their results by `sat serve` (0: kept until purged). */
+        retentionDays: z.number().min(0),
         classifyBatch: z.number().int().min(1),
         classifyBatchWaitMs: z.number().int().min(0),
       })

@@ -7,6 +7,7 @@ import YAML from 'yaml';
 import { resolveJobPaths, JobSpecSchema } from '../../pipeline/jobs/job-spec.js';
 import { runJob } from '../../pipeline/workflows/run-job.js';
 import { repoRoot } from '../helpers/shared-data.js';
+import { purgeExpiredJobs } from '../../pipeline/service/retention.js';
 import { makeServiceData, removeDir, serviceJob, ServiceFixture, tempDir, TOKENS } from '../helpers/service-fixture.js';
 
 const dir = tempDir('service');
@@ -193,4 +194,18 @@ describe('the plain commands', () => {
     const code = await new Promise((r) => child.once('exit', r));
     expect(code).toBe(0);
   }, 60_000);
+});
+
+describe('retention', () => {
+  it('finished jobs older than the retention are deleted with their results; newer and running ones stay', async () => {
+    const all = (await (await service.fetch('/jobs')).json()) as { id: string; state: string; submitted: string }[];
+    const finished = all.filter((j) => j.state !== 'queued' && j.state !== 'running');
+    const cutoff = Math.max(...finished.map((j) => Date.parse(j.submitted))); // the newest finished job stays
+    const purged = await purgeExpiredJobs(service.ctx, cutoff);
+    const expected = finished.filter((j) => Date.parse(j.submitted) < cutoff).map((j) => j.id);
+    expect(purged.sort()).toEqual(expected.sort());
+    for (const id of expected) expect(existsSync(service.ctx.jobDir(id))).toBe(false);
+    const left = ((await (await service.fetch('/jobs')).json()) as { id: string }[]).map((j) => j.id);
+    expect(left).toEqual(all.filter((j) => !expected.includes(j.id)).map((j) => j.id));
+  });
 });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { SatError } from '../../core/errors.js';
 import { logger } from '../../core/logger.js';
 import { buildApi } from '../../service/api.js';
+import { purgeExpiredJobs } from '../../service/retention.js';
 import { ServiceContext } from '../../service/service-context.js';
 import { parseQueueList, QUEUES } from '../../../workers/queues.js';
 import { runWorkers } from '../../../workers/run-workers.js';
@@ -28,7 +29,13 @@ export function register(program: Command): void {
       const app = await buildApi(ctx);
       const address = await app.listen({ port: opts.port ?? settings.service.port, host: opts.host ?? settings.service.host });
       process.stderr.write(`sat serve: listening on ${address}\n`);
+      // Retention: every hour, finished jobs past service.retentionDays go (any API instance may do it; purging is idempotent).
+      const days = settings.service.retentionDays;
+      const sweep = () => purgeExpiredJobs(ctx, Date.now() - days * 86_400_000).catch((err) => logger.warn({ err: (err as Error).message }, 'retention sweep failed'));
+      const timer = days > 0 ? setInterval(sweep, 3_600_000) : null;
+      if (days > 0) void sweep();
       await stopSignal();
+      if (timer) clearInterval(timer);
       await app.close();
       await ctx.close();
     });
