@@ -104,6 +104,49 @@ function bandItems(xml: unknown, bands: number, role: string): (string | null)[]
   return out;
 }
 
+/** TIFF text tags GDAL reports in the default metadata domain, under its names. */
+const TEXT_TAGS: [Parameters<GeoTIFFImage['fileDirectory']['hasTag']>[0], string][] = [
+  ['DocumentName', 'TIFFTAG_DOCUMENTNAME'],
+  ['ImageDescription', 'TIFFTAG_IMAGEDESCRIPTION'],
+  ['Software', 'TIFFTAG_SOFTWARE'],
+  ['DateTime', 'TIFFTAG_DATETIME'],
+  ['Artist', 'TIFFTAG_ARTIST'],
+  ['HostComputer', 'TIFFTAG_HOSTCOMPUTER'],
+  ['Copyright', 'TIFFTAG_COPYRIGHT'],
+];
+
+/**
+ * The dataset's metadata as GDAL's default domain has it: GDAL_METADATA items that belong to no band, TIFF text and
+ * resolution tags, and AREA_OR_POINT for georeferenced files (not what GDAL reads from sidecar files, such as a
+ * Landsat MTL's METADATATYPE). Provenance records it (e.g. an ACQUISITION time).
+ */
+async function datasetMetadata(fd: GeoTIFFImage['fileDirectory'], xml: unknown, georeferenced: boolean, pixelIsPoint: boolean): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  if (georeferenced) out.AREA_OR_POINT = pixelIsPoint ? 'Point' : 'Area';
+  if (typeof xml === 'string') {
+    const re = /<Item\s+([^>]*)>([^<]*)<\/Item>/g;
+    for (let m = re.exec(xml); m; m = re.exec(xml)) {
+      if (/sample=|role=/.test(m[1])) continue;
+      const name = /name="([^"]*)"/.exec(m[1]);
+      if (name && !/domain=/.test(m[1])) out[decodeXml(name[1])] = decodeXml(m[2]);
+    }
+  }
+  for (const [tag, key] of TEXT_TAGS) {
+    if (!fd.hasTag(tag)) continue;
+    const value = await fd.loadValue(tag);
+    if (typeof value === 'string' && value.replace(/\0+$/, '') !== '') out[key] = value.replace(/\0+$/, '');
+  }
+  // Resolution tags, formatted as GDAL does (rationals as %.8g, the unit with its meaning).
+  const rational = (v: unknown) => (Array.isArray(v) || ArrayBuffer.isView(v) ? Number((v as ArrayLike<number>)[0]) / Number((v as ArrayLike<number>)[1] || 1) : Number(v));
+  if (fd.hasTag('XResolution')) out.TIFFTAG_XRESOLUTION = String(Number(rational(await fd.loadValue('XResolution')).toPrecision(8)));
+  if (fd.hasTag('YResolution')) out.TIFFTAG_YRESOLUTION = String(Number(rational(await fd.loadValue('YResolution')).toPrecision(8)));
+  if (fd.hasTag('ResolutionUnit')) {
+    const unit = Number(await fd.loadValue('ResolutionUnit'));
+    out.TIFFTAG_RESOLUTIONUNIT = `${unit} (${unit === 2 ? 'pixels/inch' : unit === 3 ? 'pixels/cm' : 'unitless'})`;
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}
+
 function decodeXml(s: string): string {
   return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
 }
@@ -182,6 +225,7 @@ export async function readMetadata(source: ByteSource): Promise<RasterMetadata> 
     bandDescriptions: bandItems(gdalMetadata, samples, 'description'),
     scales: bandItems(gdalMetadata, samples, 'scale').map((v) => (v === null ? 1 : Number(v))),
     offsets: bandItems(gdalMetadata, samples, 'offset').map((v) => (v === null ? 0 : Number(v))),
+    metadata: await datasetMetadata(fd, gdalMetadata, Object.keys(geoKeys).length > 0, geoKeys.GTRasterTypeGeoKey === 2),
   };
   return { info, layout, maskLayout };
 }

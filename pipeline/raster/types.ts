@@ -57,6 +57,8 @@ export interface RasterInfo {
   /** Per band: physical value = stored value * scale + offset (GDAL's band scale/offset; 1 and 0 when not set). */
   scales: number[];
   offsets: number[];
+  /** Dataset metadata as GDAL's default domain reports it (GDAL_METADATA items, TIFFTAG_* text tags, AREA_OR_POINT). */
+  metadata: Record<string, string>;
 }
 
 /** Pixels of a window: one typed array per band, row-major, width * height long. */

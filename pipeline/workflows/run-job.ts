@@ -104,6 +104,9 @@ export async function aggregateJob(job: OpenedJob, dir: string, settings: Settin
   }
 }
 
+/** Metadata items that carry a scene's acquisition time, most specific first. */
+const ACQUISITION_KEYS = ['ACQUISITION', 'ACQUISITION_DATE', 'DATE_ACQUIRED', 'SENSING_TIME', 'TIFFTAG_DATETIME'];
+
 /** Where a job's prediction rasters are, relative to its output folder. */
 export const RASTERS = { classes: 'prediction/classes.tif', confidence: 'prediction/confidence.tif', status: 'prediction/status.tif', quicklook: 'prediction/quicklook.png' };
 
@@ -153,7 +156,17 @@ export async function publishJob(
       job: { name: spec.name, sha256: createHash('sha256').update(job.specText).digest('hex'), period: job.period },
       codeVersion: codeVersion(),
       inputs: {
-        imagery: { ...(await input(spec.imagery)), width: scene.info.width, height: scene.info.height, bands: scene.info.bands, dtype: scene.info.dtype, epsg: scene.info.epsg, geotransform: scene.info.geotransform },
+        imagery: {
+          ...(await input(spec.imagery)),
+          width: scene.info.width,
+          height: scene.info.height,
+          bands: scene.info.bands,
+          dtype: scene.info.dtype,
+          epsg: scene.info.epsg,
+          geotransform: scene.info.geotransform,
+          acquired: ACQUISITION_KEYS.map((k) => scene.info.metadata[k]).find((v) => v !== undefined) ?? null,
+          metadata: scene.info.metadata,
+        },
         aux: await input(spec.aux),
         aoi: await input(spec.aoi),
         regions: { name: path.basename(spec.regions.file), file: spec.regions.file, sha256: job.regionSet.checksum, idField: spec.regions.idField, regions: job.regionSet.regions.length, method: spec.regions.method },

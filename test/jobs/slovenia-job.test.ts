@@ -47,6 +47,8 @@ describeWithSharedData('the Slovenia example job', () => {
     const settings = loadSettings(undefined, { ...process.env, SAT_TF_BACKEND: 'wasm' });
     const result = await runJob(spec, text, settings, () => {});
 
+    // Provenance carries the scene's acquisition time from its metadata.
+    expect(result.manifest).toMatchObject({ inputs: { imagery: { acquired: '2015-07-11T10:00:08' } } });
     // The patch (101 x 100 px of 10 m) lies inside one of the 12 regions.
     const regions = new Set(result.rows.filter((r) => r.mapped > 0).map((r) => r.region));
     expect(regions.size).toBe(1);
