@@ -54,6 +54,8 @@ export const ModelMetadataSchema = z
         labels: z.string(),
         seed: z.number().int(),
         epochs: z.number().int(),
+        /** Weight of the Dice term beside cross-entropy (0: cross-entropy only). */
+        diceWeight: z.number().min(0).default(0),
         split: z.object({ kind: z.literal('blocks'), blockSize: z.number().int(), testFraction: z.number(), seed: z.number().int() }).strict(),
         runtime: z.string(),
         seconds: z.number(),

@@ -28,6 +28,11 @@ export interface TrainOptions {
    * so 0 follows the data, 1 treats classes alike (rare buildings), 0.5 lifts rare classes without drowning the rest.
    */
   classBalance: number;
+  /**
+   * Weight of a soft Dice loss on the last class (buildings) added to the cross-entropy: Dice looks at the overlap of
+   * the whole predicted and true masks, so a rare class is not drowned by background pixels. 0 = cross-entropy only.
+   */
+  diceWeight?: number;
   onStep?: (done: number, total: number, loss: number) => void;
 }
 
@@ -86,7 +91,13 @@ export async function trainSegmentation(model: tf.LayersModel, data: TrainingSet
           const p = model.apply(xs, { training: true }) as tf.Tensor4D;
           const picked = tf.sum(tf.mul(p, onehot), -1);
           const nll = tf.neg(tf.log(tf.add(picked, 1e-7)));
-          return tf.div(tf.sum(tf.mul(nll, m)), tf.maximum(tf.sum(m), 1)) as tf.Scalar;
+          const ce = tf.div(tf.sum(tf.mul(nll, m)), tf.maximum(tf.sum(m), 1)) as tf.Scalar;
+          if (!o.diceWeight) return ce;
+          const last = data.classes - 1;
+          const pk = tf.mul(tf.slice(p, [0, 0, 0, last], [-1, -1, -1, 1]).reshape([o.batchSize, P, P]), m);
+          const yk = tf.mul(tf.slice(onehot, [0, 0, 0, last], [-1, -1, -1, 1]).reshape([o.batchSize, P, P]), m);
+          const dice = tf.sub(1, tf.div(tf.add(tf.mul(2, tf.sum(tf.mul(pk, yk))), 1), tf.add(tf.add(tf.sum(pk), tf.sum(yk)), 1)));
+          return tf.add(ce, tf.mul(o.diceWeight, dice)) as tf.Scalar;
         }, true);
         return value!.dataSync()[0];
       });

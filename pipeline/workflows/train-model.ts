@@ -28,6 +28,8 @@ export interface TrainModelInput {
   patchSize?: number;
   batchSize?: number;
   learningRate?: number;
+  /** Weight of the Dice term beside cross-entropy (train-segmentation.ts); default 0. */
+  diceWeight?: number;
   /** First-level filters of the network. */
   width?: number;
   /** Train the random-forest baseline on the same features and report it beside the network (land cover). */
@@ -119,6 +121,7 @@ export async function trainModel(input: TrainModelInput): Promise<TrainModelResu
       seed: input.seed,
       augment: true,
       classBalance: input.task === 'buildings' ? 1 : 0.5,
+      diceWeight: input.diceWeight ?? 0,
       onStep: (done, total, loss) => progress('train', done / total, `loss ${loss.toFixed(4)}`),
     },
   );
@@ -142,6 +145,7 @@ export async function trainModel(input: TrainModelInput): Promise<TrainModelResu
       labels: input.labels.file,
       seed: input.seed,
       epochs: input.epochs,
+      diceWeight: input.diceWeight ?? 0,
       split: input.split,
       runtime: runtime.runtime,
       seconds: Math.round((performance.now() - started) / 100) / 10,

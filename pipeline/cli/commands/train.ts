@@ -31,6 +31,7 @@ export function register(program: Command): void {
     .option('--batch <n>', 'patches per training step', integerOption('--batch'), 8)
     .option('--learning-rate <f>', 'Adam learning rate', numberOption('--learning-rate'), 3e-3)
     .option('--width <n>', 'filters in the network\'s first layer', integerOption('--width'))
+    .option('--dice <w>', 'weight of a Dice loss on the last class (buildings) beside cross-entropy', numberOption('--dice'), 0)
     .option('--no-baseline', 'skip the random-forest baseline (land cover)')
     .option('--json', 'print the result as JSON')
     .option('--backend <name>', 'TensorFlow.js backend: auto, tfjs-node-gpu, tfjs-node, wasm or cpu (default: model.backend of the settings)')
@@ -55,6 +56,7 @@ export function register(program: Command): void {
         patchSize: opts.patch,
         batchSize: opts.batch,
         learningRate: opts.learningRate,
+        diceWeight: opts.dice,
         width: opts.width,
         baseline: opts.baseline,
         backend: settings.model.backend,
