@@ -81,3 +81,17 @@ describe('training the land-cover model on a synthetic scene (the demo model)', 
     expect(existsSync(path.join(tmp, 'bad'))).toBe(false);
   }, 60_000);
 });
+
+describe('the Dice term for buildings', () => {
+  it('changes the loss the U-Net minimises, and is recorded in the package', async () => {
+    const buildings = (diceWeight: number, out: string) =>
+      trainModel({ ...input(path.join(tmp, out)), task: 'buildings', labels: { file: scene('a', 'buildings.tif') }, classes: loadClassScheme('buildings'), epochs: 1, width: 8, patchSize: 32, baseline: false, diceWeight });
+    const ce = await buildings(0, 'b-ce');
+    const dice = await buildings(1, 'b-dice');
+    // Same seed, same patches: the Dice term (between 0 and 1) adds to the first epoch's mean loss.
+    expect(dice.history[0].loss).toBeGreaterThan(ce.history[0].loss);
+    expect(dice.history[0].loss - ce.history[0].loss).toBeLessThan(1.5);
+    expect(readModelMetadata(path.join(tmp, 'b-dice')).training!.diceWeight).toBe(1);
+    expect(readModelMetadata(path.join(tmp, 'b-ce')).training!.diceWeight).toBe(0);
+  }, 120_000);
+});
