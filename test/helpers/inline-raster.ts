@@ -1,12 +1,15 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterAll } from 'vitest';
 import { openRaster, type RasterReader } from '../../pipeline/raster/open-raster.js';
 import type { GeoTransform } from '../../pipeline/raster/types.js';
 import { writeGeoTiff } from '../../pipeline/raster/write-geotiff.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sat-inline-'));
 let n = 0;
+// Registered in the importing test file's root suite: its rasters go when the file's tests are done.
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /**
  * A small raster from rows of numbers (top row first), written as a GeoTIFF and opened with our reader,

@@ -1,6 +1,6 @@
 /** Real rasters and official municipality boundaries (São Miguel, Azores) against GDAL-computed references (06/sao_miguel_exactextractr). */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Polygon } from 'geojson';
@@ -29,7 +29,10 @@ describeWithSharedData('São Miguel municipalities', () => {
     else concelhos = dir('concelhos.geojson');
     [gpw, dem, clc] = await Promise.all([openRaster(dir('gpw_v411_2020_count_2020.tif')), openRaster(dir('eu_dem_v11.tif')), openRaster(dir('clc2018_v2020_20u1.tif'))]);
   });
-  afterAll(() => Promise.all([gpw.close(), dem.close(), clc.close()]));
+  afterAll(async () => {
+    await Promise.all([gpw.close(), dem.close(), clc.close()]);
+    if (concelhos.includes('sat-concelhos-')) rmSync(path.dirname(concelhos), { recursive: true, force: true });
+  });
 
   for (const [method, suffix] of [['centroid', 'centre'], ['all-touched', 'all_touched']] as [CoverageMethod, string][]) {
     it(`${method}: population sums, cell counts and mean elevation equal GDAL's`, async () => {
