@@ -7,15 +7,16 @@ import { logger } from '../pipeline/core/logger.js';
 import { InferencePool } from '../pipeline/model/inference-pool.js';
 import { inferenceThreadCount, type BackendPreference, type RuntimeInfo } from '../pipeline/model/runtime.js';
 import { openRaster } from '../pipeline/raster/open-raster.js';
+import type { RasterInfo } from '../pipeline/raster/types.js';
 import { jobStore, type StoredJob } from '../pipeline/service/job-store.js';
 import type { ServiceContext } from '../pipeline/service/service-context.js';
 import { scheduleStore } from '../pipeline/service/schedules.js';
 import { addStageFlow, submitJob } from '../pipeline/service/submit-job.js';
-import { hasTileFile, readPreparedTile, readTilePrediction, tileFile, writeAtomic, writePreparedTile, writeTilePrediction } from '../pipeline/service/tile-artifacts.js';
+import { hasTileFile, planFile, readPlan, readPreparedTile, readTilePrediction, tileFile, writeAtomic, writePreparedTile, writeTilePrediction } from '../pipeline/service/tile-artifacts.js';
 import { planPrediction, PredictionWriter, type PredictionPlan } from '../pipeline/stages/predict-scene.js';
 import { prepareTiles } from '../pipeline/stages/prepare-tiles.js';
 import { aggregateJob, jobTileSelection, openJob, publishJob, type JobAggregation, type OpenedJob } from '../pipeline/workflows/run-job.js';
-import { stageJobId, type StageJobData } from './queues.js';
+import { stageJobs, type StageJobData } from './queues.js';
 import { TileBatcher } from './tile-batcher.js';
 
 /** A job's record and its opened spec; refuses cancelled and unknown jobs without retrying. */
@@ -27,15 +28,10 @@ async function loadJob(ctx: ServiceContext, jobId: string): Promise<{ stored: St
 }
 
 /** The tiling fixed at ingest (plan.json), so every worker cuts the scene the same way whatever its settings. */
-async function loadPlan(ctx: ServiceContext, jobId: string, job: OpenedJob): Promise<{ plan: PredictionPlan; work: string }> {
-  const work = ctx.jobDir(jobId, 'work');
-  const { tileSize, halo } = JSON.parse(await readFile(path.join(work, 'plan.json'), 'utf8')) as { tileSize: number; halo: number };
-  const scene = await openRaster(job.spec.imagery, ctx.settings.raster);
-  try {
-    return { plan: planPrediction(scene.info, job.metadata, { tileSize, halo }, jobTileSelection(job.spec, scene.info, ctx.settings)), work };
-  } finally {
-    await scene.close();
-  }
+function fixedPlan(ctx: ServiceContext, jobId: string, job: OpenedJob, scene: RasterInfo): PredictionPlan {
+  const fixed = readPlan(ctx.jobDir(jobId, 'work'));
+  if (!fixed) throw new Error(`job ${jobId} has no tile plan (ingest has not run)`);
+  return planPrediction(scene, job.metadata, { tileSize: fixed.tileSize, halo: fixed.halo }, jobTileSelection(job.spec, scene, ctx.settings));
 }
 
 /** Inference pools and batchers by model package, kept for the worker's life (loading a model is the slow part). */
@@ -119,8 +115,10 @@ export function createProcessors(ctx: ServiceContext) {
           const plan = planPrediction(scene.info, job.metadata, settings.tiling, jobTileSelection(job.spec, scene.info, settings));
           tiles = plan.grid.tiles.map((t) => t.id);
           await mkdir(work, { recursive: true });
-          if (!existsSync(path.join(work, 'plan.json'))) await writeAtomic(path.join(work, 'plan.json'), JSON.stringify({ tileSize: plan.tileSize, halo: plan.halo, tiles }));
-          else tiles = JSON.parse(await readFile(path.join(work, 'plan.json'), 'utf8')).tiles;
+          // A retried ingest keeps the plan the first one fixed.
+          const fixed = readPlan(work);
+          if (fixed) tiles = fixed.tiles;
+          else await writeAtomic(planFile(work), JSON.stringify({ tileSize: plan.tileSize, halo: plan.halo, tiles }));
         } finally {
           await scene.close();
         }
@@ -135,13 +133,14 @@ export function createProcessors(ctx: ServiceContext) {
     return withCost(ctx, jobId, 'prepare', () =>
       failFast(async () => {
         const { job } = await loadJob(ctx, jobId);
-        const { plan, work } = await loadPlan(ctx, jobId, job);
+        const work = ctx.jobDir(jobId, 'work');
         if (hasTileFile(work, tile, 'prediction') || hasTileFile(work, tile, 'prepared')) return { skipped: true };
-        const one = plan.grid.tiles.find((t) => t.id === tile);
-        if (!one) throw new UnrecoverableError(`tile ${tile} is not in the job's grid`);
         const scene = await openRaster(job.spec.imagery, settings.raster);
         const aux = job.spec.aux ? await openRaster(job.spec.aux, settings.raster) : undefined;
         try {
+          const plan = fixedPlan(ctx, jobId, job, scene.info);
+          const one = plan.grid.tiles.find((t) => t.id === tile);
+          if (!one) throw new UnrecoverableError(`tile ${tile} is not in the job's grid`);
           for await (const p of prepareTiles({ scene, aux, grid: { ...plan.grid, tiles: [one] }, recipe: job.metadata.recipe, prefetch: 1 }, { settings, logger, ...quiet })) {
             await writePreparedTile(work, p.tile, p.prepared);
           }
@@ -173,13 +172,14 @@ export function createProcessors(ctx: ServiceContext) {
   const stitch = async (bullJob: Job<StageJobData['aggregate']>) => {
     const { jobId } = bullJob.data;
     const { job } = await loadJob(ctx, jobId);
-    const { plan, work } = await loadPlan(ctx, jobId, job);
+    const work = ctx.jobDir(jobId, 'work');
     const outDir = path.join(work, 'prediction');
     if (existsSync(path.join(outDir, 'prediction.json'))) return { skipped: true };
     const children = Object.values(await bullJob.getChildrenValues()) as { runtime: RuntimeInfo; threads: number }[];
     const scene = await openRaster(job.spec.imagery, settings.raster);
     const info = scene.info;
     await scene.close();
+    const plan = fixedPlan(ctx, jobId, job, info);
     const writer = await PredictionWriter.create({ scene: info, metadata: job.metadata, modelDir: job.spec.model, plan, outDir, staging: `${outDir}.tmp-${process.pid}` });
     try {
       for (const t of plan.grid.tiles) await writer.add(await readTilePrediction(work, t.id));
@@ -227,7 +227,7 @@ export function createProcessors(ctx: ServiceContext) {
           () => {},
         );
         await rm(path.join(work, 'aggregation.json'), { force: true });
-        await rm(path.join(work, 'plan.json'), { force: true });
+        await rm(planFile(work), { force: true });
         await rm(out, { recursive: true, force: true });
         await rename(work, out);
         return { done: true };
@@ -240,23 +240,17 @@ export function createProcessors(ctx: ServiceContext) {
 
 /** Wall-clock seconds of each stage (first start to last finish of its jobs) and of the job so far. */
 async function stageTimings(ctx: ServiceContext, jobId: string): Promise<{ stages: Record<string, number>; wall: number }> {
-  const plan = JSON.parse(await readFile(path.join(ctx.jobDir(jobId, 'work'), 'plan.json'), 'utf8')) as { tiles: string[] };
-  const span = async (queue: Parameters<ServiceContext['queue']>[0], ids: string[]) => {
+  const stages: Record<string, number> = {};
+  let first = Date.now();
+  // The export stage is timing itself (publishJob); the aggregate stage is called "aggregation" as in `sat run`.
+  for (const { stage, queue, ids } of stageJobs(jobId, readPlan(ctx.jobDir(jobId, 'work'))?.tiles ?? [])) {
+    if (stage === 'export') continue;
     const jobs = (await Promise.all(ids.map((id) => ctx.queue(queue).getJob(id)))).filter((j) => j?.processedOn);
-    if (jobs.length === 0) return null;
+    if (jobs.length === 0) continue;
     const start = Math.min(...jobs.map((j) => j!.processedOn!));
     const end = Math.max(...jobs.map((j) => j!.finishedOn ?? Date.now()));
-    return { start, end };
-  };
-  const spans = {
-    ingest: await span('ingest', [stageJobId.ingest(jobId)]),
-    prepare: await span('prepare', plan.tiles.map((t) => stageJobId.prepare(jobId, t))),
-    classify: await span('classify', plan.tiles.map((t) => stageJobId.classify(jobId, t))),
-    stitch: await span('aggregate', [stageJobId.stitch(jobId)]),
-    aggregation: await span('aggregate', [stageJobId.aggregate(jobId)]),
-  };
-  const stages: Record<string, number> = {};
-  for (const [k, s] of Object.entries(spans)) if (s) stages[k] = Math.round((s.end - s.start) / 10) / 100;
-  const first = spans.ingest?.start ?? Date.now();
+    stages[stage === 'aggregate' ? 'aggregation' : stage] = Math.round((end - start) / 10) / 100;
+    if (stage === 'ingest') first = start;
+  }
   return { stages, wall: Math.round((Date.now() - first) / 10) / 100 };
 }

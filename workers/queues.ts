@@ -26,6 +26,20 @@ export const stageJobId = {
   export: (id: string) => `${id}.export`,
 };
 
+export type Stage = 'ingest' | 'prepare' | 'classify' | 'stitch' | 'aggregate' | 'export';
+
+/** Every BullMQ job of a job, stage by stage in flow order (children before parents), with its queue. */
+export function stageJobs(id: string, tiles: string[]): { stage: Stage; queue: QueueName; ids: string[] }[] {
+  return [
+    { stage: 'ingest', queue: 'ingest', ids: [stageJobId.ingest(id)] },
+    { stage: 'prepare', queue: 'prepare', ids: tiles.map((t) => stageJobId.prepare(id, t)) },
+    { stage: 'classify', queue: 'classify', ids: tiles.map((t) => stageJobId.classify(id, t)) },
+    { stage: 'stitch', queue: 'aggregate', ids: [stageJobId.stitch(id)] },
+    { stage: 'aggregate', queue: 'aggregate', ids: [stageJobId.aggregate(id)] },
+    { stage: 'export', queue: 'export', ids: [stageJobId.export(id)] },
+  ];
+}
+
 /** Retries with exponential backoff; finished jobs kept for status and time series, failures with their reason. */
 export function stageJobOptions(attempts: number, backoffMs: number): JobsOptions {
   return {

@@ -64,6 +64,11 @@ export function normalQuantile(p: number): number {
   return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
 }
 
+/** The normal quantile of a two-sided interval, as tabulated to two decimals: 1.96 for 95 %, as the published estimates use. */
+export function zFor(confidence: number): number {
+  return Number(normalQuantile(1 - (1 - confidence) / 2).toFixed(2));
+}
+
 function interval(estimate: number, variance: number | null, z: number): Interval {
   if (variance === null) return { estimate, se: null, halfWidth: null, lower: null, upper: null };
   const se = Math.sqrt(Math.max(0, variance));
@@ -80,8 +85,7 @@ export function estimateAreas(input: EstimationInput): AreaEstimation {
     throw new SatError('E_INPUT', 'mapped areas must be >= 0 and sample counts non-negative integers');
   }
   const confidence = input.confidence ?? 0.95;
-  // z as tabulated, to two decimals: 1.96 for 95 %, as the published estimates use.
-  const z = Number(normalQuantile(1 - (1 - confidence) / 2).toFixed(2));
+  const z = zFor(confidence);
   const total = mappedArea.reduce((a, b) => a + b, 0);
   if (total <= 0) throw new SatError('E_INPUT', 'the mapped areas add up to zero');
   const W = mappedArea.map((a) => a / total);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { SatError } from '../core/errors.js';
+import { csvField } from '../export/csv-field.js';
 import type { RasterReader } from '../raster/open-raster.js';
 import type { StratifiedSample } from './draw-sample.js';
 
@@ -32,11 +33,9 @@ export async function writeSample(sample: StratifiedSample, file: string, refere
     await writeFile(file, `${JSON.stringify({ type: 'FeatureCollection', features }, null, 1)}\n`);
     return;
   }
-  const lines = [COLUMNS.join(','), ...sample.points.map((p) => [p.id, p.stratum, csvField(p.region ?? ''), p.col, p.row, p.x, p.y, p.lon, p.lat, reference(p.id) ?? ''].join(','))];
+  const lines = [COLUMNS.join(','), ...sample.points.map((p) => [p.id, p.stratum, csvField(p.region), p.col, p.row, p.x, p.y, p.lon, p.lat, reference(p.id) ?? ''].join(','))];
   await writeFile(file, `${lines.join('\r\n')}\r\n`);
 }
-
-const csvField = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
 /** RFC 4180 fields: quotes, doubled quotes inside them, commas and line breaks inside quotes. */
 export function parseCsv(text: string): string[][] {

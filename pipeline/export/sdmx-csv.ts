@@ -1,4 +1,5 @@
 import { SatError } from '../core/errors.js';
+import { csvField } from './csv-field.js';
 
 /** The dataflow observations refer to: written as AGENCY:ID(VERSION). */
 export interface SdmxDataflow {
@@ -15,12 +16,8 @@ export interface SdmxObservation {
   attributes: Record<string, string | number | null>;
 }
 
-/** RFC 4180: quote fields holding a separator, a quote or a line break, doubling inner quotes. */
-function field(v: string | number | null | undefined): string {
-  if (v === null || v === undefined) return '';
-  const s = typeof v === 'number' ? formatNumber(v) : v;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+/** A field of the file: numbers as formatNumber writes them. */
+const field = (v: string | number | null | undefined) => csvField(typeof v === 'number' ? formatNumber(v) : v);
 
 /** Numbers in plain decimal notation with at most 12 significant digits, so that files are stable and readable. */
 export function formatNumber(v: number): string {

@@ -3,6 +3,7 @@ import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { isSatError } from '../core/errors.js';
+import { csvField } from '../export/csv-field.js';
 import { sdmxMapping, statisticsToSdmxCsv } from '../export/statistics-sdmx.js';
 import { STATISTICS_COLUMNS } from '../statistics/region-statistics.js';
 import { cancelJob, jobStatus, purgeJob, RESULT_FILES } from './job-status.js';
@@ -30,8 +31,6 @@ function ownerOf(tokens: Record<string, string>, header: string | undefined): st
   }
   return null;
 }
-
-const csvCell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'string' && /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v));
 
 /**
  * `sat serve`: the HTTP API over the queues (fastify). Every route but /health needs a bearer token; jobs and
@@ -118,7 +117,7 @@ export async function buildApi(ctx: ServiceContext): Promise<FastifyInstance> {
     if (format === 'json') return points.map((p) => ({ job: p.jobId, fired: p.fired, period: p.period, ...p.row }));
     if (format === 'csv') {
       const head = ['job', 'fired', 'period', ...STATISTICS_COLUMNS];
-      const lines = points.map((p) => [p.jobId, p.fired, p.period, ...STATISTICS_COLUMNS.map((k) => p.row[k])].map(csvCell).join(','));
+      const lines = points.map((p) => [p.jobId, p.fired, p.period, ...STATISTICS_COLUMNS.map((k) => p.row[k])].map(csvField).join(','));
       return reply.type('text/csv').send(`${[head.join(','), ...lines].join('\r\n')}\r\n`);
     }
     if (format === 'sdmx') {

@@ -1,16 +1,17 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { SatError } from '../core/errors.js';
 import type { Job } from 'bullmq';
-import { stageJobId, type QueueName } from '../../workers/queues.js';
+import { stageJobId, stageJobs, type QueueName, type Stage } from '../../workers/queues.js';
+import { readPlan } from './tile-artifacts.js';
 import { jobStore, type StoredJob } from './job-store.js';
 import type { ServiceContext } from './service-context.js';
 
 export type JobState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
 export interface StageProgress {
-  stage: 'ingest' | 'prepare' | 'classify' | 'stitch' | 'aggregate' | 'export';
+  stage: Stage;
   done: number;
   total: number;
   failed: number;
@@ -69,20 +70,10 @@ async function states(ctx: ServiceContext, queue: QueueName, ids: string[]): Pro
 /** A job's state, per-stage progress and error, from its BullMQ stage jobs. */
 export async function jobStatus(ctx: ServiceContext, job: StoredJob): Promise<JobStatus> {
   const id = job.id;
-  const planFile = path.join(ctx.jobDir(id, 'work'), 'plan.json');
   const complete = existsSync(path.join(ctx.jobDir(id, 'out'), 'manifest.json'));
-  const tiles: string[] = existsSync(planFile) ? (JSON.parse(readFileSync(planFile, 'utf8')) as { tiles: string[] }).tiles : [];
-  const stageIds: [StageProgress['stage'], QueueName, string[]][] = [
-    ['ingest', 'ingest', [stageJobId.ingest(id)]],
-    ['prepare', 'prepare', tiles.map((t) => stageJobId.prepare(id, t))],
-    ['classify', 'classify', tiles.map((t) => stageJobId.classify(id, t))],
-    ['stitch', 'aggregate', [stageJobId.stitch(id)]],
-    ['aggregate', 'aggregate', [stageJobId.aggregate(id)]],
-    ['export', 'export', [stageJobId.export(id)]],
-  ];
   const stages: StageProgress[] = [];
   const reasons: string[] = [];
-  for (const [stage, queue, ids] of stageIds) {
+  for (const { stage, queue, ids } of stageJobs(id, readPlan(ctx.jobDir(id, 'work'))?.tiles ?? [])) {
     // Once complete, tiles are no longer listed (plan.json moved): every stage is done.
     const s = complete ? { done: 1, failed: 0, reasons: [] } : await states(ctx, queue, ids);
     stages.push({ stage, done: s.done, total: complete ? 1 : Math.max(ids.length, stage === 'prepare' || stage === 'classify' ? 0 : 1), failed: s.failed });
@@ -112,16 +103,10 @@ export async function jobStatus(ctx: ServiceContext, job: StoredJob): Promise<Jo
  */
 export async function purgeJob(ctx: ServiceContext, job: StoredJob, status: JobStatus): Promise<void> {
   if (status.state === 'queued' || status.state === 'running') throw new SatError('E_INPUT', `job ${job.id} is ${status.state}: cancel it first`);
-  const planFile = path.join(ctx.jobDir(job.id, 'work'), 'plan.json');
-  const tiles: string[] = existsSync(planFile) ? (JSON.parse(readFileSync(planFile, 'utf8')) as { tiles: string[] }).tiles : [];
-  const ids: [QueueName, string][] = [
-    ['export', stageJobId.export(job.id)],
-    ['aggregate', stageJobId.aggregate(job.id)],
-    ['aggregate', stageJobId.stitch(job.id)],
-    ...tiles.flatMap((t) => [['classify', stageJobId.classify(job.id, t)], ['prepare', stageJobId.prepare(job.id, t)]] as [QueueName, string][]),
-    ['ingest', stageJobId.ingest(job.id)],
-  ];
-  for (const [queue, id] of ids) await ctx.queue(queue).remove(id, { removeChildren: true }).catch(() => {});
+  // Parents first: removing a parent takes its children along.
+  for (const { queue, ids } of stageJobs(job.id, readPlan(ctx.jobDir(job.id, 'work'))?.tiles ?? []).reverse()) {
+    for (const id of ids) await ctx.queue(queue).remove(id, { removeChildren: true }).catch(() => {});
+  }
   await rm(ctx.jobDir(job.id), { recursive: true, force: true });
   await jobStore.remove(ctx, job);
 }

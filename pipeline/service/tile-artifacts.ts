@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { PreparedTile } from '../preprocess/preprocess-tile.js';
@@ -13,6 +13,20 @@ import type { Tile } from '../tiling/tile-grid.js';
 export const tileFile = (workDir: string, tile: string, kind: 'prepared' | 'prediction') => path.join(workDir, 'tiles', `${tile}.${kind}`);
 
 export const hasTileFile = (workDir: string, tile: string, kind: 'prepared' | 'prediction') => existsSync(tileFile(workDir, tile, kind));
+
+/** The tiling a job's ingest fixed (tile size, halo, tile ids), kept in its work folder until the job completes. */
+export interface JobPlan {
+  tileSize: number;
+  halo: number;
+  tiles: string[];
+}
+
+export const planFile = (workDir: string) => path.join(workDir, 'plan.json');
+
+/** The job's plan, or null before ingest and after completion. */
+export function readPlan(workDir: string): JobPlan | null {
+  return existsSync(planFile(workDir)) ? (JSON.parse(readFileSync(planFile(workDir), 'utf8')) as JobPlan) : null;
+}
 
 /** Writes `content` at `file` atomically (temporary file + rename). */
 export async function writeAtomic(file: string, content: string | Uint8Array | Uint8Array[]): Promise<void> {

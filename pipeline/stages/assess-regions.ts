@@ -1,5 +1,6 @@
 import { assessMap, type MapAssessment } from '../assess/assess-map.js';
 import { drawStratifiedSample } from '../assess/draw-sample.js';
+import { zFor } from '../assess/estimate-areas.js';
 import { combineRegionEstimates, estimateRegions, type CombinedEstimate, type RegionEstimate } from '../assess/estimate-regions.js';
 import { stratifiedAccuracy, type SampleStratum, type StratifiedAccuracy } from '../assess/stratified-estimator.js';
 import { labelFromRaster, readLabelledSample, type LabelledPoint } from '../assess/sample-files.js';
@@ -98,8 +99,7 @@ export async function assessRegions(input: {
         else unsampledStrata.push({ region: c.id, class: cls, area });
       }
     }
-    const z = regions.find((r) => r.estimation)?.estimation?.z ?? 1.96;
-    nationalTotals = { ...combineRegionEstimates(classes, regions), accuracy: stratifiedAccuracy(strata, classes, z), unsampledStrata };
+    nationalTotals = { ...combineRegionEstimates(classes, regions), accuracy: stratifiedAccuracy(strata, classes, zFor(input.confidence)), unsampledStrata };
   }
   const counts = classes.map(() => new Array<number>(classes.length).fill(0));
   for (const p of points) counts[classes.indexOf(p.stratum)][classes.indexOf(p.reference)]++;

@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SatError } from '../core/errors.js';
 import { renderChoropleth } from '../export/choropleth.js';
+import { csvField } from '../export/csv-field.js';
 import { renderHtmlReport, type ReportInput } from '../export/html-report.js';
 import { regionsGeoJson } from '../export/regions-geojson.js';
 import { stacItem, type StacAssetInput } from '../export/stac-item.js';
@@ -37,8 +37,7 @@ export interface ExportInput {
 }
 
 function csv(rows: StatisticsRow[]): string {
-  const cell = (v: unknown) => (v === null ? '' : typeof v === 'string' && /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v));
-  return `${[STATISTICS_COLUMNS.join(','), ...rows.map((r) => STATISTICS_COLUMNS.map((k) => cell(r[k])).join(','))].join('\r\n')}\r\n`;
+  return `${[STATISTICS_COLUMNS.join(','), ...rows.map((r) => STATISTICS_COLUMNS.map((k) => csvField(r[k])).join(','))].join('\r\n')}\r\n`;
 }
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 1)}\n`;
@@ -121,8 +120,8 @@ export async function exportStatistics(o: ExportInput): Promise<string[]> {
   const areaRows = o.rows.filter((r) => r.indicator === 'area');
   const totals = new Map<string, number>();
   for (const r of areaRows) totals.set(r.class_name, (totals.get(r.class_name) ?? 0) + r.mapped);
+  // (openJob has checked that a chosen class is one of the model's.)
   const shown = o.choroplethClass ?? [...totals.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
-  if (o.choroplethClass && !totals.has(o.choroplethClass)) throw new SatError('E_CONFIG', `report.choroplethClass '${o.choroplethClass}' is not a class of the model (${[...totals.keys()].join(', ')})`);
   const shares = new Map(
     areaRows
       .filter((r) => r.class_name === shown)

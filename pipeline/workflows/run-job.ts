@@ -8,6 +8,7 @@ import { sha256File } from '../core/checksum.js';
 import { SatError } from '../core/errors.js';
 import { logger } from '../core/logger.js';
 import { codeVersion } from '../core/version.js';
+import { zFor } from '../assess/estimate-areas.js';
 import { sdmxMapping } from '../export/statistics-sdmx.js';
 import { periodRange, type JobSpec } from '../jobs/job-spec.js';
 import { packageHash, readModelMetadata, type ModelMetadata } from '../model/model-package.js';
@@ -147,7 +148,7 @@ export async function publishJob(
       run.timings.evaluation = round((performance.now() - t) / 1000, 2);
       progress('assess', 1);
     }
-    const z = assessment?.national?.estimation.z ?? assessment?.regions.find((r) => r.estimation)?.estimation?.z ?? 1.96;
+    const z = zFor(spec.confidence);
     const rows = regionStatistics({ classes: metadata.classes, regions: coverage, estimates: assessment?.regions ?? null, buildings, quality: spec.quality, z });
 
     const checksum = async (file: string) => ({ sha256: await sha256File(file), bytes: (await stat(file)).size });

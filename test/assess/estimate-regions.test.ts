@@ -4,15 +4,7 @@ import { estimateAreas } from '../../pipeline/assess/estimate-areas.js';
 import { combineRegionEstimates, estimateRegions } from '../../pipeline/assess/estimate-regions.js';
 import type { LabelledPoint } from '../../pipeline/assess/sample-files.js';
 
-// Olofsson et al. (2014) §5 (estimation.md 4.4): classes 1..4, mapped ha and the sample counts.
-const classes = [1, 2, 3, 4];
-const mapped = [18000, 13500, 288000, 580500];
-const counts = [
-  [66, 0, 5, 4],
-  [0, 55, 8, 12],
-  [1, 0, 153, 11],
-  [2, 1, 9, 313],
-];
+import { classes, counts, mapped } from '../helpers/olofsson-2014.js';
 
 /** The sample as points: counts[i][j] points of map class i+1 labelled j+1, optionally all in one region. */
 function points(matrix: number[][], region?: string, firstId = 1): LabelledPoint[] {

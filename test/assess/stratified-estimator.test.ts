@@ -3,14 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { estimateAreas } from '../../pipeline/assess/estimate-areas.js';
 import { stratifiedAccuracy, type SampleStratum } from '../../pipeline/assess/stratified-estimator.js';
 
-const classes = [1, 2, 3, 4];
-const mapped = [18000, 13500, 288000, 580500];
-const counts = [
-  [66, 0, 5, 4],
-  [0, 55, 8, 12],
-  [1, 0, 153, 11],
-  [2, 1, 9, 313],
-];
+import { classes, counts, mapped } from '../helpers/olofsson-2014.js';
 const stratum = (i: number, area: number): SampleStratum => ({ area, units: counts[i].flatMap((n, j) => Array.from({ length: n }, () => ({ map: classes[i], reference: classes[j] }))) });
 
 describe('stratifiedAccuracy', () => {

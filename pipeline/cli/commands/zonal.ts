@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { csvField } from '../../export/csv-field.js';
 import { SatError } from '../../core/errors.js';
 import { parseCrs, type Crs } from '../../geo/crs.js';
 import { openRaster } from '../../raster/open-raster.js';
@@ -17,13 +18,12 @@ function toCsv(stats: (ZoneStats & { region_area_m2: number })[], categorical: b
   const head = ['id', 'count', 'sum', 'mean', 'min', 'max', 'std', 'nodata', 'nan', 'region_area_m2'];
   if (stats.some((s) => s.weighted_mean !== undefined)) head.push('weighted_sum', 'weighted_mean');
   if (stats.some((s) => s.variety !== undefined)) head.push('median', 'majority', 'minority', 'variety', 'range');
-  const cell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v));
   if (categorical) {
     const lines = ['id,class,count,area_m2,fraction,weighted_fraction'];
-    for (const s of stats) for (const [k, c] of Object.entries(s.classes ?? {})) lines.push([s.id, k, c.count, c.area_m2, c.fraction, c.weighted_fraction].map(cell).join(','));
+    for (const s of stats) for (const [k, c] of Object.entries(s.classes ?? {})) lines.push([s.id, k, c.count, c.area_m2, c.fraction, c.weighted_fraction].map(csvField).join(','));
     return `${lines.join('\n')}\n`;
   }
-  return `${[head.join(','), ...stats.map((s) => head.map((k) => cell((s as unknown as Record<string, unknown>)[k])).join(','))].join('\n')}\n`;
+  return `${[head.join(','), ...stats.map((s) => head.map((k) => csvField((s as unknown as Record<string, unknown>)[k])).join(','))].join('\n')}\n`;
 }
 
 export function register(program: Command): void {
