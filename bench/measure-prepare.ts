@@ -1,7 +1,7 @@
 /**
  * One measured run of our reader, in its own process so its peak memory is its own.
  * Modes: "decode" reads every tile window of the scene (all bands, no halo): pure decoding, comparable with GDAL;
- *        "prepare" runs the tile + preprocess stages (halo, recipe, indices, masks) over the whole scene.
+ *        "prepare" runs tile + preprocess (the prepare stage's work) (halo, recipe, indices, masks) over the whole scene.
  * Prints one JSON line: { mode, seconds, maxRssMB, tiles, megapixels }.
  */
 import { existsSync } from 'node:fs';
@@ -12,10 +12,9 @@ import { fileURLToPath } from 'node:url';
 const dist = fileURLToPath(new URL('../dist/pipeline/', import.meta.url));
 const lib = (m: string) => import(existsSync(dist) ? new URL(`../dist/pipeline/${m}.js`, import.meta.url).href : `../pipeline/${m}.js`);
 const { loadSettings } = (await lib('config/settings')) as typeof import('../pipeline/config/settings.js');
-const { logger } = (await lib('core/logger')) as typeof import('../pipeline/core/logger.js');
 const { loadBandRecipe } = (await lib('preprocess/band-recipe')) as typeof import('../pipeline/preprocess/band-recipe.js');
 const { openRaster } = (await lib('raster/open-raster')) as typeof import('../pipeline/raster/open-raster.js');
-const { prepareTiles } = (await lib('stages/prepare-tiles')) as typeof import('../pipeline/stages/prepare-tiles.js');
+const { prepareTile } = (await lib('preprocess/prepare-tile')) as typeof import('../pipeline/preprocess/prepare-tile.js');
 const { makeTileGrid } = (await lib('tiling/tile-grid')) as typeof import('../pipeline/tiling/tile-grid.js');
 
 const [mode, scenePath, recipePath, auxPath] = process.argv.slice(2);
@@ -39,12 +38,19 @@ if (mode === 'decode') {
   const grid = makeTileGrid({ width, height }, settings.tiling);
   const recipe = loadBandRecipe(recipePath);
   const aux = auxPath ? await openRaster(auxPath) : undefined;
-  const ctx = { settings, logger, progress: () => {} };
   let validPixels = 0;
-  for await (const { prepared } of prepareTiles({ scene: reader, grid, recipe, aux }, ctx)) {
-    validPixels += prepared.counts.valid;
-    tiles++;
+  // Four tiles in flight, as `sat run` keeps several: decoding on the reader's threads while this one preprocesses.
+  const inFlight: Promise<void>[] = [];
+  for (const tile of grid.tiles) {
+    inFlight.push(
+      prepareTile({ scene: reader, aux, tile, recipe }).then(({ prepared }) => {
+        validPixels += prepared.counts.valid;
+        tiles++;
+      }),
+    );
+    if (inFlight.length >= 4) await inFlight.shift();
   }
+  await Promise.all(inFlight);
   await aux?.close();
   if (validPixels === 0) throw new Error('no valid pixel was prepared: the benchmark would measure nothing');
 } else {

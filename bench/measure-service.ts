@@ -40,7 +40,7 @@ for (const workers of [0, 1, 2]) {
       result.submissionsPerSecond = n / ((performance.now() - started) / 1000);
       continue;
     }
-    for (let w = 0; w < workers; w++) service.startWorker('ingest,prepare,classify,aggregate,export', 4);
+    for (let w = 0; w < workers; w++) service.startWorker('all', 4);
     // Warm up (workers load the model once), then measure a burst.
     await service.waitFor([(await service.submit(job(999))).id], 120_000);
     const started = performance.now();

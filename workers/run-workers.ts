@@ -1,8 +1,8 @@
 import { Worker } from 'bullmq';
 import { logger } from '../pipeline/core/logger.js';
+import type { QueueName } from '../pipeline/service/queues.js';
 import type { ServiceContext } from '../pipeline/service/service-context.js';
 import { createProcessors } from './processors.js';
-import type { QueueName } from './queues.js';
 
 export interface RunningWorkers {
   workers: Worker[];
@@ -19,7 +19,7 @@ export function runWorkers(ctx: ServiceContext, queues: QueueName[], concurrency
   const { processors, close } = createProcessors(ctx);
   const { lockDurationMs, stalledIntervalMs } = ctx.settings.service;
   const workers = queues.map((name) => {
-    const worker = new Worker(name, processors[name] as never, {
+    const worker = new Worker(name, processors[name], {
       connection: ctx.connection,
       prefix: ctx.prefix,
       concurrency,

@@ -1,12 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { isSatError } from '../core/errors.js';
 import { csvField } from '../export/csv-field.js';
+import { JobDir, RESULT_FILES, resultFile } from '../jobs/job-dir.js';
 import { sdmxMapping, statisticsToSdmxCsv } from '../export/statistics-sdmx.js';
 import { STATISTICS_COLUMNS } from '../statistics/region-statistics.js';
-import { cancelJob, jobStatus, purgeJob, RESULT_FILES } from './job-status.js';
+import { cancelJob, jobStatus, purgeJob } from './job-status.js';
 import { jobStore } from './job-store.js';
 import { openApiDocument } from './openapi.js';
 import { createSchedule, deleteSchedule, scheduleStore, timeSeries } from './schedules.js';
@@ -93,10 +93,11 @@ export async function buildApi(ctx: ServiceContext): Promise<FastifyInstance> {
   app.get<{ Params: { id: string; name: string } }>('/jobs/:id/results/:name', async (req, reply) => {
     const job = await ownJob(req, reply);
     if (!job) return;
-    const result = RESULT_FILES[req.params.name];
-    if (!result) return reply.code(404).send({ error: `no result named ${req.params.name}; results: ${Object.keys(RESULT_FILES).join(', ')}` });
-    const file = path.join(ctx.jobDir(job.id, 'out'), result.file);
-    if (!existsSync(path.join(ctx.jobDir(job.id, 'out'), 'manifest.json'))) return reply.code(409).send({ error: `job ${job.id} has not completed` });
+    const result = resultFile(req.params.name);
+    if (!result) return reply.code(404).send({ error: `no result named ${req.params.name}; results: ${RESULT_FILES.map((r) => r.name).join(', ')}` });
+    const out = new JobDir(ctx.jobDir(job.id, 'out'));
+    const file = out.path(result.file);
+    if (!out.isPublished()) return reply.code(409).send({ error: `job ${job.id} has not completed` });
     if (!existsSync(file)) return reply.code(404).send({ error: `job ${job.id} has no ${req.params.name}` });
     return reply.type(result.type).header('content-disposition', `attachment; filename="${job.id}-${req.params.name}"`).send(createReadStream(file));
   });
@@ -128,7 +129,7 @@ export async function buildApi(ctx: ServiceContext): Promise<FastifyInstance> {
       const byRun = new Map<string, typeof points>();
       for (const p of points) byRun.set(p.jobId, [...(byRun.get(p.jobId) ?? []), p]);
       const parts = [...byRun.values()].map((run, k) => {
-        const manifest = JSON.parse(readFileSync(path.join(ctx.jobDir(run[0].jobId, 'out'), 'manifest.json'), 'utf8')) as { model: { sha256: string } };
+        const manifest = JSON.parse(readFileSync(new JobDir(ctx.jobDir(run[0].jobId, 'out')).manifest, 'utf8')) as { model: { sha256: string } };
         const csv = statisticsToSdmxCsv(
           run.map((p) => p.row),
           unique ? run[0].period : run[0].fired.replace(/\.\d+Z$/, ''),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { codeVersion } from '../core/version.js';
 import { ScheduleRequestSchema } from './schedules.js';
 import { SubmittedJobSchema } from './submit-job.js';
-import { RESULT_FILES } from './job-status.js';
+import { RESULT_FILES } from '../jobs/job-dir.js';
 
 const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
 const error = { description: 'error', content: { 'application/json': { schema: { type: 'object', properties: { error: { type: 'string' } }, required: ['error'] } } } };
@@ -19,7 +19,7 @@ const JobStatusSchema = {
     error: { type: ['string', 'null'] },
     submitted: { type: 'string', format: 'date-time' },
     scheduleId: { type: ['string', 'null'] },
-    results: { type: 'array', items: { enum: Object.keys(RESULT_FILES) } },
+    results: { type: 'array', items: { enum: RESULT_FILES.map((r) => r.name) } },
   },
 };
 
@@ -49,7 +49,7 @@ export function openApiDocument(): object {
         },
       },
       '/jobs/{id}/results/{name}': {
-        get: { summary: 'download a result file', parameters: [id('id'), { name: 'name', in: 'path', required: true, schema: { enum: Object.keys(RESULT_FILES) } }], responses: { 200: { description: 'the file' }, 404: error, 409: error } },
+        get: { summary: 'download a result file', parameters: [id('id'), { name: 'name', in: 'path', required: true, schema: { enum: RESULT_FILES.map((r) => r.name) } }], responses: { 200: { description: 'the file' }, 404: error, 409: error } },
       },
       '/schedules': {
         post: { summary: 'create a schedule (every ms, or cron)', requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ScheduleRequest' } } } }, responses: { 201: json({ type: 'object' }), 400: error } },

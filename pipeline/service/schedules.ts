@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { validate } from '../config/load-yaml.js';
 import { SatError } from '../core/errors.js';
+import { JOB_LAYOUT, JobDir } from '../jobs/job-dir.js';
 import type { StatisticsRow } from '../statistics/region-statistics.js';
-import { stageJobOptions } from '../../workers/queues.js';
+import { stageJobOptions, type ScheduleJobData } from './queues.js';
 import type { ServiceContext } from './service-context.js';
 import { checkSubmittedJob, SubmittedJobSchema } from './submit-job.js';
 
@@ -59,9 +59,9 @@ export async function createSchedule(ctx: ServiceContext, owner: string, body: u
   await ctx.redis.multi().set(ctx.key('schedule', id), JSON.stringify(schedule)).zadd(ctx.key('schedules', owner), String(schedule.created), id).exec();
   const { attempts, backoffMs } = ctx.settings.service;
   try {
-    await ctx.queue('ingest').upsertJobScheduler(id, schedule.every !== null ? { every: schedule.every } : { pattern: schedule.cron!, tz: 'UTC' }, {
+    await ctx.queue('schedules').upsertJobScheduler(id, schedule.every !== null ? { every: schedule.every } : { pattern: schedule.cron!, tz: 'UTC' }, {
       name: 'scheduled-run',
-      data: { scheduleId: id },
+      data: { scheduleId: id } satisfies ScheduleJobData,
       opts: stageJobOptions(attempts, backoffMs),
     });
   } catch (err) {
@@ -72,7 +72,7 @@ export async function createSchedule(ctx: ServiceContext, owner: string, body: u
 }
 
 export async function deleteSchedule(ctx: ServiceContext, schedule: StoredSchedule): Promise<void> {
-  await ctx.queue('ingest').removeJobScheduler(schedule.id);
+  await ctx.queue('schedules').removeJobScheduler(schedule.id);
   await ctx.redis.multi().del(ctx.key('schedule', schedule.id)).zrem(ctx.key('schedules', schedule.owner), schedule.id).exec();
 }
 
@@ -88,10 +88,10 @@ export interface SeriesPoint {
 export async function timeSeries(ctx: ServiceContext, schedule: StoredSchedule, filter: { region?: string; indicator?: string; class?: string }): Promise<SeriesPoint[]> {
   const points: SeriesPoint[] = [];
   for (const run of await scheduleStore.runs(ctx, schedule.id)) {
-    const out = ctx.jobDir(run.jobId, 'out');
-    const file = path.join(out, 'statistics', 'regions.json');
-    if (!existsSync(file)) continue; // not finished (or failed)
-    const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as { job: { period: { start: string; end: string } } };
+    const out = new JobDir(ctx.jobDir(run.jobId, 'out'));
+    if (!out.isPublished()) continue; // not finished (or failed)
+    const file = out.path(JOB_LAYOUT.statistics.json);
+    const manifest = JSON.parse(readFileSync(out.manifest, 'utf8')) as { job: { period: { start: string; end: string } } };
     const period = manifest.job.period.start === manifest.job.period.end ? manifest.job.period.start : `${manifest.job.period.start}/${manifest.job.period.end}`;
     for (const row of JSON.parse(readFileSync(file, 'utf8')) as StatisticsRow[]) {
       if (filter.region !== undefined && row.region !== filter.region) continue;

@@ -4,7 +4,7 @@ import { Queue, type ConnectionOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Settings } from '../config/settings.js';
 import { packageRoot } from '../core/package-root.js';
-import { QUEUES, type QueueName } from '../../workers/queues.js';
+import { QUEUES, type QueueName } from './queues.js';
 
 /**
  * What the API, the workers and the CLI clients share: the settings, Redis (one connection for our own keys, the

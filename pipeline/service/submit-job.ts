@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { FlowProducer, type FlowJob } from 'bullmq';
 import { z } from 'zod';
 import { validate } from '../config/load-yaml.js';
 import { JobSpecSchema, type JobSpec } from '../jobs/job-spec.js';
-import { stageJobId, stageJobOptions } from '../../workers/queues.js';
 import { applyInputPolicy } from './input-policy.js';
 import { jobStore, type StoredJob } from './job-store.js';
+import { stageJobId, stageJobOptions } from './queues.js';
 import type { ServiceContext } from './service-context.js';
 
 /** A job as the API takes it: the job spec without `out` (the service decides where results go). */
@@ -35,51 +34,6 @@ export async function submitJob(ctx: ServiceContext, owner: string, value: unkno
   const job: StoredJob = { id, owner, name: spec.name, spec, specText, submitted: Date.now(), scheduleId: options.scheduleId ?? null, cancelled: false };
   await jobStore.save(ctx, job);
   const { attempts, backoffMs } = ctx.settings.service;
-  await ctx.queue('ingest').add('ingest', { jobId: id }, { ...stageJobOptions(attempts, backoffMs), jobId: stageJobId.ingest(id) });
+  await ctx.queue('ingest').add('ingest', { jobId: id }, { ...stageJobOptions(attempts, backoffMs), jobId: stageJobId(id, 'ingest') });
   return job;
-}
-
-/**
- * The rest of a job once ingest has planned its tiles, as one BullMQ flow (children run before their parent):
- * export ← aggregate ← stitch ← classify(tile) ← prepare(tile), for every tile. A failing child fails its parents,
- * so the job fails with the reason; ids are deterministic, so adding the flow again (a retried ingest) is a no-op.
- */
-export async function addStageFlow(ctx: ServiceContext, jobId: string, tiles: string[]): Promise<void> {
-  const { attempts, backoffMs } = ctx.settings.service;
-  const opts = (id: string) => ({ ...stageJobOptions(attempts, backoffMs), jobId: id, failParentOnFailure: true });
-  const tree: FlowJob = {
-    name: 'export',
-    queueName: 'export',
-    data: { jobId },
-    opts: { ...stageJobOptions(attempts, backoffMs), jobId: stageJobId.export(jobId) },
-    children: [
-      {
-        name: 'aggregate',
-        queueName: 'aggregate',
-        data: { jobId, step: 'aggregate' },
-        opts: opts(stageJobId.aggregate(jobId)),
-        children: [
-          {
-            name: 'stitch',
-            queueName: 'aggregate',
-            data: { jobId, step: 'stitch' },
-            opts: opts(stageJobId.stitch(jobId)),
-            children: tiles.map((tile) => ({
-              name: 'classify',
-              queueName: 'classify',
-              data: { jobId, tile },
-              opts: opts(stageJobId.classify(jobId, tile)),
-              children: [{ name: 'prepare', queueName: 'prepare', data: { jobId, tile }, opts: opts(stageJobId.prepare(jobId, tile)) }],
-            })),
-          },
-        ],
-      },
-    ],
-  };
-  const producer = new FlowProducer({ connection: ctx.connection, prefix: ctx.prefix });
-  try {
-    await producer.add(tree);
-  } finally {
-    await producer.close();
-  }
 }

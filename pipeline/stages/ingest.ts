@@ -1,19 +1,40 @@
+import { existsSync } from 'node:fs';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import { SatError } from '../core/errors.js';
-import { openRaster, type RasterReader } from '../raster/open-raster.js';
-import type { StageContext } from './stage-context.js';
+import type { JobPlan } from '../jobs/job-plan.js';
+import { modelTiling, predictionPlan } from '../model/prediction-plan.js';
+import { checkRecipeFits } from '../preprocess/prepare-tile.js';
+import { requireGeoreferenced } from '../raster/georeferenced.js';
+import { readAoi, selectTilesForAoi } from '../tiling/aoi.js';
+import type { JobStage } from './stage.js';
 
 /**
- * Stage "ingest": open the imagery (local path or http(s) URL) and check that it can be analysed:
- * georeferenced, with a known CRS. Returns the open reader; its `info` is the scene metadata artifact.
+ * Stage "ingest" (data collection): opens the imagery (local path or http(s) URL) and checks, once for the whole job,
+ * that it can be analysed with the model — georeferenced with a known CRS, the bands the model's recipe reads, an
+ * auxiliary mask on the same grid, an AOI that meets the scene — then fixes the tiling in the job's plan.
  */
-export async function ingest(imagery: string, ctx: StageContext): Promise<RasterReader> {
-  const reader = await openRaster(imagery, ctx.settings.raster);
-  const { info } = reader;
-  const problem = !info.geotransform ? 'has no georeferencing (no geotransform)' : !info.proj4 ? 'has no coordinate reference system' : null;
-  if (problem) {
-    await reader.close();
-    throw new SatError('E_INPUT', `${imagery}: ${problem}; the pipeline needs georeferenced imagery`);
-  }
-  ctx.logger.info({ imagery, width: info.width, height: info.height, bands: info.bands, dtype: info.dtype, epsg: info.epsg }, 'ingested');
-  return reader;
-}
+export const ingest: JobStage = {
+  name: 'ingest',
+  per: 'job',
+  weight: 0.05,
+  async run(job, ctx) {
+    // A retried ingest keeps the plan the first one fixed (later stages may already be working on its tiles).
+    if (existsSync(job.dir.plan)) return;
+    const scene = requireGeoreferenced((await job.scene()).info);
+    const aux = await job.aux();
+    if (aux && (aux.info.width !== scene.width || aux.info.height !== scene.height)) {
+      throw new SatError('E_INPUT', `the auxiliary raster ${aux.info.source} is ${aux.info.width} x ${aux.info.height}, the imagery ${scene.width} x ${scene.height}: not the same grid`);
+    }
+    checkRecipeFits(job.metadata.recipe, scene, aux !== undefined);
+    const tiling = modelTiling(job.metadata, ctx.settings.tiling);
+    const aoi = job.inputs.aoi;
+    const selected = aoi ? selectTilesForAoi(scene, { tileSize: tiling.tileSize, halo: 0 }, readAoi(aoi)).grid.tiles.map((t) => t.id) : undefined;
+    const { grid } = predictionPlan(scene, tiling, selected);
+    if (grid.tiles.length === 0) throw new SatError('E_INPUT', `the AOI ${aoi} touches no tile of ${scene.source}`);
+    if (scene.epsg === null) ctx.logger.warn({ source: scene.source }, 'the scene has a user-defined CRS without an EPSG code; the prediction GeoTIFFs carry no CRS');
+    const plan: JobPlan = { scene, tileSize: tiling.tileSize, halo: tiling.halo, tiles: grid.tiles.map((t) => t.id) };
+    await writeFileAtomic(job.dir.plan, JSON.stringify(plan));
+    ctx.logger.info({ imagery: scene.source, width: scene.width, height: scene.height, bands: scene.bands, epsg: scene.epsg, tiles: plan.tiles.length }, 'ingested');
+    ctx.progress(1);
+  },
+};

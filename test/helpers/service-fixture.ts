@@ -101,7 +101,7 @@ export class ServiceFixture {
   }
 
   /** `sat worker` in a child process, on the fixture's settings. */
-  startWorker(queues = 'ingest,prepare,classify,aggregate,export', concurrency = 2): ChildProcess {
+  startWorker(queues = 'all', concurrency = 2): ChildProcess {
     const child = spawn(process.execPath, [path.join(repoRoot, 'bin/sat.js'), 'worker', '--config', this.configFile, '--queues', queues, '--concurrency', String(concurrency)], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, SAT_TF_BACKEND: 'wasm', SAT_LOG_LEVEL: 'warn' },
@@ -131,15 +131,28 @@ export class ServiceFixture {
     return (await (await this.fetch(`/jobs/${id}`)).json()) as JobStatus;
   }
 
-  /** Polls until every job is completed, failed or cancelled. */
-  async waitFor(ids: string[], timeoutMs = 120_000): Promise<JobStatus[]> {
-    const deadline = Date.now() + timeoutMs;
+  /**
+   * Polls `check` until it gives a value. No wall-clock limit (a busy machine is slow, not broken); it fails at once
+   * when every worker started has exited, since then nothing can change, with what the workers said.
+   */
+  async until<T>(what: string, check: () => Promise<T | undefined | null | false>, everyMs = 50): Promise<T> {
     for (;;) {
-      const all = await Promise.all(ids.map((id) => this.status(id)));
-      if (all.every((s) => s.state === 'completed' || s.state === 'failed' || s.state === 'cancelled')) return all;
-      if (Date.now() > deadline) throw new Error(`timed out: ${all.map((s) => `${s.id} ${s.state} ${s.progress}`).join('; ')}`);
-      await new Promise((r) => setTimeout(r, 200));
+      const value = await check();
+      if (value) return value;
+      if (this.children.length > 0 && this.children.every((c) => c.exitCode !== null || c.signalCode !== null)) {
+        const logs = this.children.map((c) => (c as ChildProcess & { log?: string }).log ?? '').join('\n');
+        throw new Error(`${what}: every worker has exited\n${logs}`);
+      }
+      await new Promise((r) => setTimeout(r, everyMs));
     }
+  }
+
+  /** Polls until every job is completed, failed or cancelled. */
+  async waitFor(ids: string[]): Promise<JobStatus[]> {
+    return this.until(`waiting for ${ids.length} job(s)`, async () => {
+      const all = await Promise.all(ids.map((id) => this.status(id)));
+      return all.every((s) => s.state === 'completed' || s.state === 'failed' || s.state === 'cancelled') && all;
+    }, 200);
   }
 
   async close(): Promise<void> {

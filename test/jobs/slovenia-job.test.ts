@@ -82,5 +82,5 @@ describeWithSharedData('the Slovenia example job', () => {
     expect(estimateError).toBeLessThan(mappedError);
     expect(totals.accuracy.overallAccuracy.estimate).toBeGreaterThan(0.85);
     expect(totals.accuracy.overallAccuracy.halfWidth).toBeGreaterThan(0);
-  }, 180_000);
+  });
 });

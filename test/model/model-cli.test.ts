@@ -15,7 +15,7 @@ const file = (f: string) => path.join(tmp, 'scene', f);
 
 beforeAll(async () => {
   await generateScene(path.join(tmp, 'scene'), { width: 192, height: 192, seed: 31, cloudCover: 0.05 });
-}, 60_000);
+});
 
 describe('sat train / predict / evaluate', () => {
   it('train → predict → evaluate, with JSON for machines', () => {
@@ -63,7 +63,7 @@ describe('sat train / predict / evaluate', () => {
     const human = sat('evaluate', '--model', model, '--imagery', file('scene.tif'), '--labels', file('truth.tif'), '--aux', file('clouds.tif'), '--split', 'all');
     expect(human.stdout).toMatch(/overall accuracy [\d.]+%, kappa [\d.]+/);
     expect(human.stdout).toMatch(/confusion matrix \(rows: reference, columns: predicted; 1, 2, 3, 4, 5\)/);
-  }, 180_000);
+  });
 
   it('bad input: a non-zero exit and the reason, nothing written', () => {
     const unknown = sat('predict', '--model', path.join(tmp, 'no-model'), '--imagery', file('scene.tif'), '--out', path.join(tmp, 'p2'));
@@ -87,5 +87,5 @@ describe('sat train / predict / evaluate', () => {
     expect(existsSync(file('scene.tif'))).toBe(true);
     expect(existsSync(path.join(tmp, 'p2'))).toBe(false);
     expect(existsSync(path.join(tmp, 'm2'))).toBe(false);
-  }, 60_000);
+  });
 });

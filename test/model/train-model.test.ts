@@ -16,7 +16,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 beforeAll(async () => {
   await generateScene(path.join(tmp, 'a'), { width: 320, height: 320, seed: 21, cloudCover: 0.03 });
   await generateScene(path.join(tmp, 'b'), { width: 200, height: 200, seed: 22, cloudCover: 0.03 });
-}, 60_000);
+});
 
 const input = (out: string): TrainModelInput => ({
   task: 'landcover',
@@ -48,7 +48,7 @@ describe('training the land-cover model on a synthetic scene (the demo model)', 
     expect(metadata.recipe.normalisation.kind).toBe('zscore');
     expect(metadata.classes.map((c) => c.name)).toEqual(['water', 'forest', 'cropland', 'grassland', 'built-up']);
     expect((metadata.metrics.heldOut as { metrics: { overallAccuracy: number } }).metrics.overallAccuracy).toBe(first.heldOut.metrics.overallAccuracy);
-  }, 180_000);
+  });
 
   it('is deterministic: the same data and seed give a byte-identical package', async () => {
     const again = await trainModel({ ...input(path.join(tmp, 'model-again')), baseline: false });
@@ -56,7 +56,7 @@ describe('training the land-cover model on a synthetic scene (the demo model)', 
       expect(readFileSync(path.join(tmp, 'model-again', f))).toEqual(readFileSync(path.join(tmp, 'model', f)));
     }
     expect(again.heldOut.metrics).toEqual(first.heldOut.metrics);
-  }, 180_000);
+  });
 
   it('evaluates: the held-out blocks on the training scene, every pixel on another scene', async () => {
     const own = await evaluateModel({ modelDir: path.join(tmp, 'model'), imagery: scene('a', 'scene.tif'), labels: { file: scene('a', 'truth.tif') }, aux: scene('a', 'clouds.tif'), split: 'auto', backend: 'wasm' });
@@ -68,7 +68,7 @@ describe('training the land-cover model on a synthetic scene (the demo model)', 
     await expect(
       evaluateModel({ modelDir: path.join(tmp, 'model'), imagery: scene('b', 'scene.tif'), labels: { file: scene('b', 'truth.tif') }, aux: scene('b', 'clouds.tif'), split: 'heldout', backend: 'wasm' }),
     ).rejects.toThrow(/held-out blocks exist only on the scene and labels the model was trained on/);
-  }, 120_000);
+  });
 
   it('refuses labels the class scheme does not know and empty training sets', async () => {
     await expect(trainModel({ ...input(path.join(tmp, 'bad')), classes: loadClassScheme('synth').slice(0, 3) })).rejects.toThrow(
@@ -79,7 +79,7 @@ describe('training the land-cover model on a synthetic scene (the demo model)', 
       /the training set is empty: no labelled, valid pixel outside the held-out blocks/,
     );
     expect(existsSync(path.join(tmp, 'bad'))).toBe(false);
-  }, 60_000);
+  });
 });
 
 describe('the Dice term for buildings', () => {
@@ -93,5 +93,5 @@ describe('the Dice term for buildings', () => {
     expect(dice.history[0].loss - ce.history[0].loss).toBeLessThan(1.5);
     expect(readModelMetadata(path.join(tmp, 'b-dice')).training!.diceWeight).toBe(1);
     expect(readModelMetadata(path.join(tmp, 'b-ce')).training!.diceWeight).toBe(0);
-  }, 120_000);
+  });
 });

@@ -19,7 +19,7 @@ beforeAll(async () => {
   service = new ServiceFixture(path.join(dir, 'service'), data);
   await service.startApi();
   service.startWorker();
-}, 120_000);
+});
 afterAll(async () => {
   await service?.close();
   removeDir(dir);
@@ -50,11 +50,11 @@ describe('jobs over the API', () => {
     const sdmx = await (await service.fetch(`/jobs/${submitted.id}/results/sdmx.csv`)).text();
     expect(sdmx.startsWith('STRUCTURE,STRUCTURE_ID,ACTION,')).toBe(true);
     const manifest = JSON.parse(await (await service.fetch(`/jobs/${submitted.id}/results/manifest.json`)).text());
-    expect(Object.keys(manifest.stageSeconds)).toEqual(expect.arrayContaining(['ingest', 'prepare', 'classify', 'stitch', 'aggregation', 'evaluation', 'export']));
+    expect(Object.keys(manifest.stageSeconds)).toEqual(['ingest', 'prepare', 'classify', 'stitch', 'aggregate', 'assess', 'publish']);
     expect(manifest.cpuSeconds).toBeGreaterThan(0);
     const list = (await (await service.fetch('/jobs')).json()) as { id: string }[];
     expect(list.map((j) => j.id)).toContain(submitted.id);
-  }, 120_000);
+  });
 
   it('a job with bad input fails with its reason while the jobs beside it complete', async () => {
     writeFileSync(path.join(data, 'corrupt.tif'), Buffer.from('II*\0 this is not a TIFF at all'));
@@ -67,7 +67,7 @@ describe('jobs over the API', () => {
     // An earlier job's results are still there.
     expect((await service.fetch(`/jobs/${good[0].id}/results/statistics.csv`)).status).toBe(200);
     expect((await service.fetch(`/jobs/${bad.id}/results/statistics.csv`)).status).toBe(409);
-  }, 120_000);
+  });
 
   it('a cancelled job stops and says so', async () => {
     const job = await service.submit(serviceJob({ seed: 9 }));
@@ -75,7 +75,7 @@ describe('jobs over the API', () => {
     expect(cancelled.state).toBe('cancelled');
     const [after] = await service.waitFor([job.id]);
     expect(after.state).toBe('cancelled');
-  }, 60_000);
+  });
 
   it('a finished job can be purged: its results and record go, other jobs stay', async () => {
     const [keep, purge] = await Promise.all([service.submit(serviceJob({ seed: 11 })), service.submit(serviceJob({ seed: 12 }))]);
@@ -84,7 +84,7 @@ describe('jobs over the API', () => {
     expect((await service.fetch(`/jobs/${purge.id}?purge=true`, { method: 'DELETE' })).status).toBe(204);
     expect((await service.fetch(`/jobs/${purge.id}`)).status).toBe(404);
     expect(existsSync(service.ctx.jobDir(purge.id))).toBe(false);
-    expect(await service.ctx.queue('export').getJob(`${purge.id}.export`)).toBeUndefined();
+    expect(await service.ctx.queue('publish').getJob(`${purge.id}.publish`)).toBeUndefined();
     expect((await service.fetch(`/jobs/${keep.id}/results/statistics.csv`)).status).toBe(200);
     // The last of a burst is still queued behind the others when asked.
     const burst = await Promise.all([13, 14, 15, 16, 17, 18].map((seed) => service.submit(serviceJob({ seed }))));
@@ -92,7 +92,7 @@ describe('jobs over the API', () => {
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { error: string }).error).toMatch(/is (queued|running): cancel it first/);
     await service.waitFor(burst.map((j) => j.id));
-  }, 120_000);
+  });
 });
 
 describe('security and limits', () => {
@@ -177,15 +177,14 @@ describe('the plain commands', () => {
     expect(unauthorised.stderr).toMatch(/401 a valid bearer token is required/);
     const typo = await sat(['submit', path.join(dir, 'nope.yaml')]);
     expect(typo.stderr).toMatch(/cannot read the job/);
-  }, 120_000);
+  });
 
   it('sat serve starts with a plain command, answers /health and stops on SIGTERM', async () => {
     const child = spawn(process.execPath, [path.join(repoRoot, 'bin/sat.js'), 'serve', '--config', service.configFile, '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
-    const deadline = Date.now() + 30_000;
     while (!/listening on/.test(stderr)) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`sat serve did not start: ${stderr}`);
+      if (child.exitCode !== null) throw new Error(`sat serve did not start: ${stderr}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     const address = /listening on (http:\/\/\S+)/.exec(stderr)![1];
@@ -193,7 +192,7 @@ describe('the plain commands', () => {
     child.kill('SIGTERM');
     const code = await new Promise((r) => child.once('exit', r));
     expect(code).toBe(0);
-  }, 60_000);
+  });
 });
 
 describe('retention', () => {

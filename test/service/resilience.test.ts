@@ -26,7 +26,7 @@ beforeAll(async () => {
   fixtures.push(service);
   const spec = resolveJobPaths(JobSpecSchema.parse({ ...serviceJob(), out: reference }), (p) => path.resolve(data, p));
   await runJob(spec, '', service.settings, () => {});
-}, 180_000);
+});
 
 afterAll(async () => {
   for (const f of fixtures) await f.close().catch(() => {});
@@ -45,48 +45,40 @@ it('a classify worker killed with SIGKILL mid-job: a new worker takes over and t
   const service = new ServiceFixture(path.join(dir, 'kill'), data);
   fixtures.push(service);
   await service.startApi();
-  service.startWorker('ingest,prepare,aggregate,export');
+  service.startWorker('cpu');
   const doomed = service.startWorker('classify', 2);
   const job = await service.submit(serviceJob());
   // The first classify jobs stay active while the worker loads the model: kill it then.
   const classify = service.ctx.queue('classify');
-  const deadline = Date.now() + 60_000;
-  while ((await classify.getActiveCount()) === 0) {
-    if (Date.now() > deadline) throw new Error('no classify job became active');
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await service.until('a classify job active', async () => (await classify.getActiveCount()) > 0, 10);
   doomed.kill('SIGKILL');
   await new Promise((r) => doomed.once('exit', r));
   expect(await classify.getActiveCount()).toBeGreaterThan(0); // held by a dead worker
   service.startWorker('classify', 2);
-  const [done] = await service.waitFor([job.id], 120_000);
+  const [done] = await service.waitFor([job.id]);
   expect(done.error).toBeNull();
   expect(done.state).toBe('completed');
   sameStatistics(service, job.id);
-}, 180_000);
+});
 
 it('a worker stopped with SIGTERM finishes the stage jobs it holds, exits cleanly, and the job completes elsewhere', async () => {
   const service = new ServiceFixture(path.join(dir, 'sigterm'), data);
   fixtures.push(service);
   await service.startApi();
-  const stopping = service.startWorker('ingest,prepare,classify,aggregate,export', 2);
+  const stopping = service.startWorker('all', 2);
   const job = await service.submit(serviceJob());
   const queues = service.ctx.allQueues();
-  const deadline = Date.now() + 60_000;
-  while ((await Promise.all(queues.map((q) => q.getActiveCount()))).every((n) => n === 0)) {
-    if (Date.now() > deadline) throw new Error('no stage job became active');
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await service.until('a stage job active', async () => (await Promise.all(queues.map((q) => q.getActiveCount()))).some((n) => n > 0), 10);
   stopping.kill('SIGTERM');
   const code = await new Promise((r) => stopping.once('exit', r));
   expect(code).toBe(0);
   // Nothing left locked by the stopped worker: no job waits for a lock to lapse.
   expect((await Promise.all(queues.map((q) => q.getActiveCount()))).every((n) => n === 0)).toBe(true);
-  service.startWorker('ingest,prepare,classify,aggregate,export', 2);
-  const [done] = await service.waitFor([job.id], 120_000);
+  service.startWorker('all', 2);
+  const [done] = await service.waitFor([job.id]);
   expect(done.state).toBe('completed');
   sameStatistics(service, job.id);
-}, 180_000);
+});
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -123,22 +115,19 @@ it('Redis restarted (append-only file) mid-run loses no job', async () => {
   const service = new ServiceFixture(path.join(dir, 'restart'), data, { redisUrl: `redis://127.0.0.1:${port}` });
   fixtures.push(service);
   await service.startApi();
-  service.startWorker('ingest,prepare,classify,aggregate,export', 2);
+  service.startWorker('all', 2);
   const jobs = await Promise.all([1, 2, 3].map(() => service.submit(serviceJob())));
   // Wait until work is under way, then kill Redis outright and start it again on the same files.
-  const deadline = Date.now() + 60_000;
-  let before = await Promise.all(jobs.map((j) => service.status(j.id)));
-  while (!before.some((s) => s.progress > 0)) {
-    if (Date.now() > deadline) throw new Error('no job started');
-    await new Promise((r) => setTimeout(r, 20));
-    before = await Promise.all(jobs.map((j) => service.status(j.id)));
-  }
+  const before = await service.until('a job under way', async () => {
+    const all = await Promise.all(jobs.map((j) => service.status(j.id)));
+    return all.some((s) => s.progress > 0) && all;
+  }, 20);
   redis.kill('SIGKILL');
   expect(before.filter((s) => s.state !== 'completed').length).toBeGreaterThan(0); // killed mid-run
   await new Promise((r) => redis!.once('exit', r));
   await new Promise((r) => setTimeout(r, 1000));
   redis = await startRedis(port, redisDir);
-  const done = await service.waitFor(jobs.map((j) => j.id), 150_000);
+  const done = await service.waitFor(jobs.map((j) => j.id));
   expect(done.map((s) => [s.state, s.error])).toEqual(jobs.map(() => ['completed', null]));
   for (const j of jobs) sameStatistics(service, j.id);
-}, 240_000);
+});

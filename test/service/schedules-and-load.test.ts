@@ -11,9 +11,9 @@ beforeAll(async () => {
   await makeServiceData(data, 128);
   service = new ServiceFixture(path.join(dir, 'service'), data);
   await service.startApi();
-  service.startWorker('ingest,prepare,classify,aggregate,export', 4);
-  service.startWorker('ingest,prepare,classify,aggregate,export', 4);
-}, 120_000);
+  service.startWorker('all', 4);
+  service.startWorker('all', 4);
+});
 afterAll(async () => {
   await service?.close();
   removeDir(dir);
@@ -28,15 +28,13 @@ it('a schedule fires repeatedly, its runs grow a time series (JSON, CSV, SDMX-CS
   expect((await service.fetch(`/schedules/${schedule.id}/series`, { token: TOKENS.bob })).status).toBe(404);
 
   const series = async () => (await (await service.fetch(`/schedules/${schedule.id}/series?region=R01&indicator=area&class=forest`)).json()) as { job: string; fired: string; period: string; estimate: number | null; mapped: number }[];
-  const deadline = Date.now() + 90_000;
   let points = await series();
   const sizes = [points.length];
-  while (points.length < 3) {
-    if (Date.now() > deadline) throw new Error(`only ${points.length} runs finished`);
-    await new Promise((r) => setTimeout(r, 250));
-    points = await series();
-    if (points.length !== sizes.at(-1)) sizes.push(points.length);
-  }
+  points = await service.until('3 runs in the series', async () => {
+    const now = await series();
+    if (now.length !== sizes.at(-1)) sizes.push(now.length);
+    return now.length >= 3 && now;
+  }, 250);
   expect(sizes).toEqual([...sizes].sort((a, b) => a - b)); // only ever grows
   expect(new Set(points.map((p) => p.job)).size).toBe(points.length); // one point per run
   expect(points.map((p) => p.fired)).toEqual([...points.map((p) => p.fired)].sort());
@@ -57,11 +55,11 @@ it('a schedule fires repeatedly, its runs grow a time series (JSON, CSV, SDMX-CS
   await new Promise((r) => setTimeout(r, 3000));
   expect(await runs()).toBe(after);
   expect(((await (await service.fetch('/schedules')).json()) as unknown[]).length).toBe(0);
-}, 150_000);
+});
 
 it('100 jobs submitted at once all complete', async () => {
   const submitted = await Promise.all(Array.from({ length: 100 }, (_, k) => service.submit(serviceJob({ name: `burst-${k}`, seed: k + 1, reference: undefined }))));
   expect(new Set(submitted.map((s) => s.id)).size).toBe(100);
-  const done = await service.waitFor(submitted.map((s) => s.id), 400_000);
+  const done = await service.waitFor(submitted.map((s) => s.id));
   expect(done.filter((s) => s.state !== 'completed').map((s) => `${s.id}: ${s.state} ${s.error}`)).toEqual([]);
-}, 420_000);
+});

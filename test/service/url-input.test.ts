@@ -28,7 +28,7 @@ beforeAll(async () => {
   service = new ServiceFixture(path.join(dir, 'service'), data, { service: { allowedHosts: ['127.0.0.1'] } });
   await service.startApi();
   service.startWorker();
-}, 120_000);
+});
 afterAll(async () => {
   await service?.close();
   await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -45,4 +45,4 @@ it('a job over http imagery from an allowed host matches the same job on the loc
   for (const f of ['statistics/regions.csv', 'statistics/sdmx.csv', 'statistics/assessment.json']) expect(file(remote.id, f), f).toBe(file(local.id, f));
   const manifest = JSON.parse(file(remote.id, 'manifest.json'));
   expect(manifest.inputs.imagery).toMatchObject({ file: url, sha256: null });
-}, 120_000);
+});

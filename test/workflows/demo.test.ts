@@ -24,4 +24,4 @@ it('sat demo: synth → train → sat run, with statistics close to the generate
   expect(total).toBeCloseTo(384 * 384 * 0.01 * (1 - 0.05), -2); // about 5 % cloud by default
   // Estimated areas within 3 % of the visible scene of the truth, class by class.
   for (const c of areas) expect(Math.abs(c.estimate - c.truth)).toBeLessThan(0.03 * total);
-}, 180_000);
+});

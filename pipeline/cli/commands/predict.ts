@@ -1,11 +1,7 @@
 import type { Command } from 'commander';
-import { logger } from '../../core/logger.js';
 import { readModelMetadata } from '../../model/model-package.js';
-import { openRaster, type RasterReader } from '../../raster/open-raster.js';
-import { predictScene } from '../../stages/predict-scene.js';
+import { predictScene } from '../../workflows/predict-scene.js';
 import { cliSettings } from '../cli-settings.js';
-import { readAoi, selectTilesForAoi } from '../../tiling/aoi.js';
-import type { Tile } from '../../tiling/tile-grid.js';
 import { createProgress } from '../progress.js';
 
 export function register(program: Command): void {
@@ -22,29 +18,22 @@ export function register(program: Command): void {
     .option('--config <file>', 'settings file (YAML) over config/default.yaml')
     .action(async (opts) => {
       const settings = cliSettings(opts.config, { backend: opts.backend });
-      const metadata = readModelMetadata(opts.model);
-      const readers: RasterReader[] = [];
       const bar = createProgress('predict');
+      const started = performance.now();
       try {
-        const scene = await openRaster(opts.imagery, settings.raster);
-        readers.push(scene);
-        const aux = opts.aux ? await openRaster(opts.aux, settings.raster) : undefined;
-        if (aux) readers.push(aux);
-        let select;
-        if (opts.aoi) {
-          const chosen = new Set(selectTilesForAoi(scene.info, { tileSize: settings.tiling.tileSize, halo: 0 }, readAoi(opts.aoi)).grid.tiles.map((t) => t.id));
-          select = (tile: Tile) => chosen.has(tile.id);
-        }
         const result = await predictScene(
-          { scene, aux, modelDir: opts.model, metadata, outDir: opts.out, probabilities: opts.probabilities, select },
-          { settings, logger, progress: (f, label) => bar.update(f, label) },
+          { imagery: opts.imagery, aux: opts.aux, aoi: opts.aoi, model: opts.model, probabilities: opts.probabilities },
+          opts.out,
+          settings,
+          (f, label) => bar.update(f, label),
         );
         bar.stop();
+        const metadata = readModelMetadata(opts.model);
         const total = Object.values(result.classPixels).reduce((a, b) => a + b, 0);
         const name = (id: string) => metadata.classes.find((c) => String(c.id) === id)?.name ?? id;
         process.stdout.write(
           [
-            `${result.files.classes}: ${scene.info.width} x ${scene.info.height} px in ${result.grid.tiles} tiles of ${result.grid.tileSize} (+${result.grid.halo} halo), ${result.runtime.runtime} on ${result.threads} thread(s), ${result.seconds} s`,
+            `${result.files.classes}: ${result.size.width} x ${result.size.height} px in ${result.grid.tiles} tiles of ${result.grid.tileSize} (+${result.grid.halo} halo), ${result.runtime.runtime} on ${result.threads} thread(s), ${((performance.now() - started) / 1000).toFixed(1)} s`,
             ...Object.entries(result.classPixels).map(([id, n]) => `  ${name(id).padEnd(20)} ${String(n).padStart(12)} px  ${total ? ((100 * n) / total).toFixed(2) : '0.00'}%`),
             `  ${'masked (nodata)'.padEnd(20)} ${String(result.maskedPixels).padStart(12)} px`,
             '',
@@ -52,7 +41,6 @@ export function register(program: Command): void {
         );
       } finally {
         bar.stop();
-        await Promise.all(readers.map((r) => r.close()));
       }
     });
 }

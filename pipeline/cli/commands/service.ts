@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import { SatError } from '../../core/errors.js';
 import { logger } from '../../core/logger.js';
 import { buildApi } from '../../service/api.js';
+import { parseQueueList, QUEUE_GROUPS, QUEUES } from '../../service/queues.js';
 import { purgeExpiredJobs } from '../../service/retention.js';
 import { ServiceContext } from '../../service/service-context.js';
-import { parseQueueList, QUEUES } from '../../../workers/queues.js';
 import { runWorkers } from '../../../workers/run-workers.js';
 import { cliSettings } from '../cli-settings.js';
 import { integerOption } from '../parse-options.js';
@@ -42,8 +42,8 @@ export function register(program: Command): void {
 
   program
     .command('worker')
-    .description(`a worker of the queued service: takes jobs from the given stage queues (${QUEUES.join(', ')})`)
-    .option('--queues <list>', 'comma-separated queues (CPU workers: ingest,prepare,aggregate,export; GPU workers: classify)', QUEUES.join(','))
+    .description(`a worker of the queued service: takes jobs from the given queues (${QUEUES.join(', ')})`)
+    .option('--queues <list>', `comma-separated queues or groups: all, cpu (${QUEUE_GROUPS.cpu.join(',')}), model (${QUEUE_GROUPS.model.join(',')}: what GPU workers take)`, 'all')
     .option('--concurrency <n>', 'jobs processed at once per queue', integerOption('--concurrency'), 2)
     .option('--config <file>', 'settings file (YAML) over config/default.yaml')
     .action(async (opts: { queues: string; concurrency: number; config?: string }) => {

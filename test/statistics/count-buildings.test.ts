@@ -1,6 +1,6 @@
 /** Building counts per region: components at least minPixels large, each in the region of its centroid pixel. */
 import { expect, it } from 'vitest';
-import { countBuildingsByRegion } from '../../pipeline/stages/count-buildings.js';
+import { countBuildingsByRegion } from '../../pipeline/statistics/count-buildings.js';
 import { inlineRaster } from '../helpers/inline-raster.js';
 
 const box = (x0: number, x1: number) => ({ type: 'Polygon' as const, coordinates: [[[x0, 0], [x1, 0], [x1, 6], [x0, 6], [x0, 0]]] });

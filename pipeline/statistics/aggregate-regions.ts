@@ -1,14 +1,14 @@
-import type { Crs } from '../geo/crs.js';
+import { PIXEL_STATUS } from '../model/classify-tiles.js';
+import { crsOf, requireGeoreferenced } from '../raster/georeferenced.js';
 import type { RasterReader } from '../raster/open-raster.js';
 import type { RegionCoverage } from '../statistics/region-statistics.js';
 import { cellAreaFunction } from '../zonal/cell-area.js';
 import { regionsInCrs, type RegionSet } from '../zonal/load-regions.js';
 import { geodesicArea } from '../zonal/region-area.js';
 import { zonalStatistics, type CoverageMethod } from '../zonal/zonal-statistics.js';
-import { PIXEL_STATUS } from './predict-scene.js';
 
 /**
- * Stage "aggregation": the class map and the pixel-status raster of a prediction summed into official regions,
+ * Aggregation: the class map and the pixel-status raster of a prediction summed into official regions,
  * with exact coverage (or the rule asked for) and true cell areas: per region, the area mapped as each class,
  * the classified, cloudy and in-scene areas (from the status raster, when there is one), and the region's own geodesic area (so a region half outside the
  * scene shows a valid share of one half).
@@ -17,10 +17,10 @@ export async function aggregateRegions(
   input: { classes: RasterReader; status?: RasterReader; regions: RegionSet; method: CoverageMethod },
   onProgress: (fraction: number) => void,
 ): Promise<RegionCoverage[]> {
-  const { info } = input.classes;
-  const crs: Crs = { epsg: info.epsg, proj4: info.proj4! };
+  const info = requireGeoreferenced(input.classes.info, 'class map');
+  const crs = crsOf(info);
   const zones = regionsInCrs(input.regions, crs);
-  const options = { method: input.method, categorical: true, cellArea: cellAreaFunction(info.geotransform!, crs) };
+  const options = { method: input.method, categorical: true, cellArea: cellAreaFunction(info.geotransform, crs) };
   const classes = await zonalStatistics(input.classes, zones, { ...options, onProgress: (done, total) => onProgress((0.5 * done) / total) });
   // Without a status raster (a class map from elsewhere), what is classified is all that is known of the region.
   const status = input.status ? await zonalStatistics(input.status, zones, { ...options, nodata: null, onProgress: (done, total) => onProgress(0.5 + (0.5 * done) / total) }) : null;

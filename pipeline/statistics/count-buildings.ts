@@ -1,5 +1,6 @@
 import { SatError } from '../core/errors.js';
 import { labelComponents } from '../model/connected-components.js';
+import { requireGeoreferenced } from '../raster/georeferenced.js';
 import type { RasterReader } from '../raster/open-raster.js';
 import type { Region } from '../zonal/load-regions.js';
 import { regionIndexRaster } from '../zonal/region-index-raster.js';
@@ -11,7 +12,7 @@ import { regionIndexRaster } from '../zonal/region-index-raster.js';
  * small: the labelled-scene limit of 64 Mpx applies here too).
  */
 export async function countBuildingsByRegion(map: RasterReader, regions: Region[], buildingClass: number, minPixels: number): Promise<Map<string, number>> {
-  const { width, height, geotransform } = map.info;
+  const { width, height, geotransform } = requireGeoreferenced(map.info, 'class map');
   if (width * height > 256 * 2 ** 20) throw new SatError('E_INPUT', `${map.info.source}: ${width} x ${height} is too large to count buildings in one piece (at most 256 Mpx)`);
   const classes = (await map.read(undefined, { bands: [1] })).bands[0];
   const mask = Uint8Array.from(classes as ArrayLike<number>, (v) => (v === buildingClass ? 1 : 0));
@@ -26,7 +27,7 @@ export async function countBuildingsByRegion(map: RasterReader, regions: Region[
     sumRow[l] += Math.floor(i / width);
     size[l]++;
   }
-  const index = regionIndexRaster(regions, { width, height, geotransform: geotransform! });
+  const index = regionIndexRaster(regions, { width, height, geotransform });
   const counts = new Map<string, number>(regions.map((r) => [String(r.id), 0]));
   for (let l = 1; l <= count; l++) {
     if (size[l] === 0) continue;

@@ -1,15 +1,15 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings, type Settings } from '../../pipeline/config/settings.js';
-import { logger } from '../../pipeline/core/logger.js';
 import { loadModelPackage, type ModelMetadata } from '../../pipeline/model/model-package.js';
 import { predictArray } from '../../pipeline/model/predict-array.js';
 import { preprocessTile } from '../../pipeline/preprocess/preprocess-tile.js';
 import { openRaster } from '../../pipeline/raster/open-raster.js';
-import { CLASS_NODATA, predictScene } from '../../pipeline/stages/predict-scene.js';
+import { CLASS_NODATA } from '../../pipeline/model/prediction-writer.js';
+import { predictScene } from '../../pipeline/workflows/predict-scene.js';
 import { generateScene } from '../../pipeline/synth/generate-scene.js';
 import { gdalinfoJson, hasGdal } from '../helpers/gdal.js';
 import { writeTestModel } from '../helpers/test-model.js';
@@ -23,25 +23,17 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 beforeAll(async () => {
   await generateScene(sceneDir, { width: 230, height: 170, seed: 11, cloudCover: 0.1, tileSize: 64 });
   metadata = await writeTestModel(modelDir, 'buildings'); // a U-Net: pooling makes it the hard case for tiling
-}, 60_000);
+});
 
 function settingsWith(tileSize: number, threads = 2, halo = 0): Settings {
   const s = loadSettings();
   return { ...s, tiling: { tileSize, halo }, model: { ...s.model, backend: 'wasm', inferenceThreads: threads, batchSize: 3 } };
 }
 
-async function predict(out: string, tileSize: number, threads = 2, halo = 0) {
-  const scene = await openRaster(path.join(sceneDir, 'scene.tif'));
-  const aux = await openRaster(path.join(sceneDir, 'clouds.tif'));
-  try {
-    return await predictScene(
-      { scene, aux, modelDir, metadata, outDir: out, probabilities: true },
-      { settings: settingsWith(tileSize, threads, halo), logger, progress: () => {} },
-    );
-  } finally {
-    await scene.close();
-    await aux.close();
-  }
+const inputs = { imagery: path.join(sceneDir, 'scene.tif'), aux: path.join(sceneDir, 'clouds.tif'), model: modelDir };
+
+function predict(out: string, tileSize: number, threads = 2, halo = 0) {
+  return predictScene({ ...inputs, probabilities: true }, out, settingsWith(tileSize, threads, halo), () => {});
 }
 
 async function band(file: string, b = 1) {
@@ -53,7 +45,7 @@ async function band(file: string, b = 1) {
   }
 }
 
-describe('predictScene', () => {
+describe('sat predict (the prediction stages in one process)', () => {
   it('does not depend on where tile edges fall, and matches a prediction of the scene in one piece', async () => {
     const a = await predict(path.join(tmp, 'tiles64'), 64);
     const b = await predict(path.join(tmp, 'tiles96'), 96, 1, 40); // a wider halo than the model needs: feathered overlaps
@@ -111,7 +103,7 @@ describe('predictScene', () => {
     expect(manifest.model.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(manifest.runtime.runtime).toBe('wasm');
     expect(Object.values(manifest.classPixels as Record<string, number>).reduce((x, y) => x + y, 0) + masked).toBe(230 * 170);
-  }, 120_000);
+  });
 
   it.runIf(hasGdal)('writes GeoTIFFs GDAL reads on the scene\'s grid', async () => {
     const out = path.join(tmp, 'gdal');
@@ -126,7 +118,7 @@ describe('predictScene', () => {
     const confidence = gdalinfoJson(result.files.confidence);
     expect(confidence.bands[0].type).toBe('Float32');
     expect(String(confidence.bands[0].noDataValue)).toBe('NaN');
-  }, 60_000);
+  });
 
   it('fails cleanly on a bad model and leaves an earlier result in place', async () => {
     const out = path.join(tmp, 'keep');
@@ -135,24 +127,14 @@ describe('predictScene', () => {
     const brokenDir = path.join(tmp, 'broken-model');
     await writeTestModel(brokenDir);
     writeFileSync(path.join(brokenDir, 'weights.bin'), 'not weights');
-    const scene = await openRaster(path.join(sceneDir, 'scene.tif'));
-    const aux = await openRaster(path.join(sceneDir, 'clouds.tif'));
-    await expect(
-      predictScene({ scene, aux, modelDir: brokenDir, metadata, outDir: out }, { settings: settingsWith(64), logger, progress: () => {} }),
-    ).rejects.toThrow(/weights hold 11 bytes/);
-    await scene.close();
-    await aux.close();
+    await expect(predictScene({ ...inputs, model: brokenDir }, out, settingsWith(64), () => {})).rejects.toThrow(/weights hold 11 bytes/);
     expect(readFileSync(path.join(out, 'classes.tif'))).toEqual(before);
-    expect(existsSync(`${out}.tmp-${process.pid}`)).toBe(false);
-  }, 60_000);
+    expect(readdirSync(tmp).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
 
   it('refuses imagery without the bands the recipe needs', async () => {
-    const scene = await openRaster(path.join(sceneDir, 'truth.tif'));
-    const aux = await openRaster(path.join(sceneDir, 'clouds.tif'));
-    await expect(
-      predictScene({ scene, aux, modelDir, metadata, outDir: path.join(tmp, 'x') }, { settings: settingsWith(64), logger, progress: () => {} }),
-    ).rejects.toThrow(/needs band\(s\) 2, 3, 4, 5, 6 but .*truth.tif has 1 band/);
-    await scene.close();
-    await aux.close();
+    await expect(predictScene({ ...inputs, imagery: path.join(sceneDir, 'truth.tif') }, path.join(tmp, 'x'), settingsWith(64), () => {})).rejects.toThrow(
+      /needs band\(s\) 2, 3, 4, 5, 6 but .*truth.tif has 1 band/,
+    );
   });
 });

@@ -1,11 +1,12 @@
-import { assessMap, type MapAssessment } from '../assess/assess-map.js';
-import { drawStratifiedSample } from '../assess/draw-sample.js';
-import { zFor } from '../assess/estimate-areas.js';
-import { combineRegionEstimates, estimateRegions, type CombinedEstimate, type RegionEstimate } from '../assess/estimate-regions.js';
-import { stratifiedAccuracy, type SampleStratum, type StratifiedAccuracy } from '../assess/stratified-estimator.js';
-import { labelFromRaster, readLabelledSample, type LabelledPoint } from '../assess/sample-files.js';
+import { assessMap, type MapAssessment } from './assess-map.js';
+import { drawStratifiedSample } from './draw-sample.js';
+import { zFor } from './estimate-areas.js';
+import { combineRegionEstimates, estimateRegions, type CombinedEstimate, type RegionEstimate } from './estimate-regions.js';
+import { stratifiedAccuracy, type SampleStratum, type StratifiedAccuracy } from './stratified-estimator.js';
+import { labelFromRaster, readLabelledSample, type LabelledPoint } from './sample-files.js';
 import { SatError } from '../core/errors.js';
 import type { JobSpec } from '../jobs/job-spec.js';
+import { requireGeoreferenced } from '../raster/georeferenced.js';
 import type { RasterReader } from '../raster/open-raster.js';
 import type { RegionCoverage } from '../statistics/region-statistics.js';
 import type { Region } from '../zonal/load-regions.js';
@@ -40,7 +41,7 @@ async function checkPoints(map: RasterReader, points: LabelledPoint[], regionIds
 }
 
 /**
- * Stage "evaluation" per region: the reference sample (drawn from the map and labelled from a reference raster, or
+ * Evaluation per region: the reference sample (drawn from the map and labelled from a reference raster, or
  * a labelled sample file), the national assessment where the strata are map classes, and error-adjusted areas per
  * region, from region x class strata or by domain estimation (estimate-regions.ts says which, per region).
  */
@@ -64,7 +65,7 @@ export async function assessRegions(input: {
     }
     const regions =
       reference.strata === 'region-class'
-        ? { index: regionIndexRaster(input.regions, { width: map.info.width, height: map.info.height, geotransform: map.info.geotransform! }), ids: input.regions.map((r) => String(r.id)) }
+        ? { index: regionIndexRaster(input.regions, { width: map.info.width, height: map.info.height, geotransform: requireGeoreferenced(map.info, 'class map').geotransform }), ids: input.regions.map((r) => String(r.id)) }
         : undefined;
     const sample = await drawStratifiedSample(map, { total: reference.sampleSize, minPerStratum: reference.minPerStratum, seed: input.seed, regions });
     points = await labelFromRaster(sample, truth, reference.ignoreValue);

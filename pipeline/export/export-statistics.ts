@@ -1,18 +1,20 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { renderChoropleth } from '../export/choropleth.js';
-import { csvField } from '../export/csv-field.js';
-import { renderHtmlReport, type ReportInput } from '../export/html-report.js';
-import { regionsGeoJson } from '../export/regions-geojson.js';
-import { stacItem, type StacAssetInput } from '../export/stac-item.js';
-import { sdmxTimePeriod, statisticsToSdmxCsv, type SdmxMapping } from '../export/statistics-sdmx.js';
-import { renderTrueColour } from '../export/true-colour.js';
+import { renderChoropleth } from './choropleth.js';
+import { csvField } from './csv-field.js';
+import { renderHtmlReport, type ReportInput } from './html-report.js';
+import { regionsGeoJson } from './regions-geojson.js';
+import { stacItem, type StacAssetInput } from './stac-item.js';
+import { sdmxTimePeriod, statisticsToSdmxCsv, type SdmxMapping } from './statistics-sdmx.js';
+import { renderTrueColour } from './true-colour.js';
 import { WGS84 } from '../geo/crs.js';
 import type { ModelMetadata } from '../model/model-package.js';
 import type { RasterReader } from '../raster/open-raster.js';
 import { STATISTICS_COLUMNS, type StatisticsRow } from '../statistics/region-statistics.js';
 import { regionsInCrs, type RegionSet } from '../zonal/load-regions.js';
-import type { RegionalAssessment } from './assess-regions.js';
+import type { RegionalAssessment } from '../assess/assess-regions.js';
+import { JOB_LAYOUT } from '../jobs/job-dir.js';
+import { requireGeoreferenced } from '../raster/georeferenced.js';
 
 export interface ExportInput {
   /** Folder of the run: prediction/ is already there; statistics/, stac-item.json and report.html are added. */
@@ -28,8 +30,6 @@ export interface ExportInput {
   scene: RasterReader;
   /** The class whose estimated share of each region the report's choropleth shows (a class name). */
   choroplethClass?: string;
-  /** Files of the prediction, relative to `dir`, with their checksums. */
-  rasters: { classes: string; confidence: string; status: string; quicklook: string };
   checksum: (file: string) => Promise<{ sha256: string; bytes: number }>;
   provenance: Record<string, unknown>;
   /** Normal quantile of the intervals. */
@@ -100,21 +100,22 @@ function accuracy(a: RegionalAssessment, names: Map<number, string>, z: number):
 }
 
 /**
- * Stage "dissemination": the statistics table as CSV, JSON, GeoJSON (regions with their statistics) and SDMX-CSV
+ * Dissemination: the statistics table as CSV, JSON, GeoJSON (regions with their statistics) and SDMX-CSV
  * 2.0, the assessment, a STAC Item describing the rasters and files, and an HTML report with pictures (true colour,
  * class map, choropleth, error matrix). Returns the files written, relative to `dir`. Every file but the report's
  * provenance section depends only on the inputs, so reruns give identical bytes.
  */
 export async function exportStatistics(o: ExportInput): Promise<string[]> {
-  const stats = path.join(o.dir, 'statistics');
+  const rasters = JOB_LAYOUT.prediction;
+  const stats = path.join(o.dir, path.dirname(JOB_LAYOUT.statistics.csv));
   await mkdir(stats, { recursive: true });
   const files: [string, string | Buffer][] = [];
   const names = new Map(o.metadata.classes.map((c) => [c.id, c.name]));
   const regionsLonLat = regionsInCrs(o.regions, WGS84);
   const geojson = regionsGeoJson(regionsLonLat, o.rows);
-  files.push(['statistics/regions.csv', csv(o.rows)], ['statistics/regions.json', json(o.rows)], ['statistics/regions.geojson', json(geojson)]);
-  files.push(['statistics/sdmx.csv', statisticsToSdmxCsv(o.rows, sdmxTimePeriod(o.period.start, o.period.end), o.sdmx)]);
-  if (o.assessment) files.push(['statistics/assessment.json', json({ unit: 'ha', ...o.assessment, national: o.assessment.national && { ...o.assessment.national, map: o.rasters.classes } })]);
+  files.push([JOB_LAYOUT.statistics.csv, csv(o.rows)], [JOB_LAYOUT.statistics.json, json(o.rows)], [JOB_LAYOUT.statistics.geojson, json(geojson)]);
+  files.push([JOB_LAYOUT.statistics.sdmx, statisticsToSdmxCsv(o.rows, sdmxTimePeriod(o.period.start, o.period.end), o.sdmx)]);
+  if (o.assessment) files.push([JOB_LAYOUT.statistics.assessment, json({ unit: 'ha', ...o.assessment, national: o.assessment.national && { ...o.assessment.national, map: rasters.classes } })]);
 
   // The report's choropleth: the chosen (or most mapped) class's estimated share of each region, where published.
   const areaRows = o.rows.filter((r) => r.indicator === 'area');
@@ -145,7 +146,7 @@ export async function exportStatistics(o: ExportInput): Promise<string[]> {
     title: o.name,
     period: o.period.start === o.period.end ? o.period.start : `${o.period.start} to ${o.period.end}`,
     trueColour: rgb ? await renderTrueColour(o.scene, rgb.bands, { ranges: rgb.ranges, maxSide: 800 }) : null,
-    classMap: { png: await readFile(path.join(o.dir, o.rasters.quicklook)), classes: o.metadata.classes },
+    classMap: { png: await readFile(path.join(o.dir, rasters.quicklook)), classes: o.metadata.classes },
     choropleth,
     errorMatrix: o.assessment ? errorMatrix(o.assessment, names) : null,
     accuracy: o.assessment ? accuracy(o.assessment, names, o.z) : null,
@@ -153,7 +154,7 @@ export async function exportStatistics(o: ExportInput): Promise<string[]> {
     notes,
     provenance: o.provenance,
   });
-  files.push(['report.html', report]);
+  files.push([JOB_LAYOUT.report, report]);
   for (const [file, content] of files) await writeFile(path.join(o.dir, file), content);
 
   const asset = async (key: string, href: string, type: string, title: string, roles: string[], extra: Partial<StacAssetInput> = {}): Promise<StacAssetInput> => {
@@ -162,24 +163,24 @@ export async function exportStatistics(o: ExportInput): Promise<string[]> {
   };
   const tiff = 'image/tiff; application=geotiff';
   const assets = [
-    await asset('classes', o.rasters.classes, tiff, 'Class map', ['data'], { classes: o.metadata.classes, nodata: 255, dataType: 'uint8' }),
-    await asset('confidence', o.rasters.confidence, tiff, 'Confidence (probability of the chosen class)', ['data'], { nodata: NaN, dataType: 'float32' }),
-    await asset('status', o.rasters.status, tiff, 'Pixel status: 0 classified, 1 no data, 2 cloud', ['data'], { dataType: 'uint8' }),
-    await asset('quicklook', o.rasters.quicklook, 'image/png', 'Class map quicklook', ['overview']),
+    await asset('classes', rasters.classes, tiff, 'Class map', ['data'], { classes: o.metadata.classes, nodata: 255, dataType: 'uint8' }),
+    await asset('confidence', rasters.confidence, tiff, 'Confidence (probability of the chosen class)', ['data'], { nodata: NaN, dataType: 'float32' }),
+    await asset('status', rasters.status, tiff, 'Pixel status: 0 classified, 1 no data, 2 cloud', ['data'], { dataType: 'uint8' }),
+    await asset('quicklook', rasters.quicklook, 'image/png', 'Class map quicklook', ['overview']),
     ...(await Promise.all(
       files
         .filter(([f]) => f.startsWith('statistics/'))
         .map(([f]) => asset(path.basename(f).replace(/\./g, '-'), f, f.endsWith('.csv') ? 'text/csv' : f.endsWith('.geojson') ? 'application/geo+json' : 'application/json', `Statistics: ${path.basename(f)}`, ['metadata'])),
     )),
   ];
-  const { info } = o.scene;
+  const info = requireGeoreferenced(o.scene.info);
   const item = stacItem({
     id: o.name,
     period: o.period,
-    grid: { width: info.width, height: info.height, geotransform: info.geotransform!, epsg: info.epsg, proj4: info.proj4! },
+    grid: { width: info.width, height: info.height, geotransform: info.geotransform, epsg: info.epsg, proj4: info.proj4 },
     assets,
     properties: { 'satstat:model': o.modelHash },
   });
-  await writeFile(path.join(o.dir, 'stac-item.json'), json(item));
-  return [...files.map(([f]) => f), 'stac-item.json'];
+  await writeFile(path.join(o.dir, JOB_LAYOUT.stacItem), json(item));
+  return [...files.map(([f]) => f), JOB_LAYOUT.stacItem];
 }

@@ -1,7 +1,7 @@
-import type { InferencePool } from '../pipeline/model/inference-pool.js';
-import type { ModelMetadata } from '../pipeline/model/model-package.js';
-import { classifyTiles, type TilePrediction } from '../pipeline/stages/predict-scene.js';
-import type { PreparedTileResult } from '../pipeline/stages/prepare-tiles.js';
+import type { PreparedTileResult } from '../preprocess/prepare-tile.js';
+import { classifyTiles, type TilePrediction } from './classify-tiles.js';
+import type { InferencePool } from './inference-pool.js';
+import type { ModelMetadata } from './model-package.js';
 
 interface Waiting {
   tile: PreparedTileResult;
@@ -10,7 +10,7 @@ interface Waiting {
 }
 
 /**
- * Collects tiles that concurrent classify jobs (of any job) hand in, and runs them through the model in batches:
+ * Collects tiles that concurrent classify calls (of any job) hand in, and runs them through the model in batches:
  * up to `size` tiles, or what arrived within `waitMs` of the first. Batching is what makes a GPU worth having; a
  * tile's result does not depend on the tiles beside it in the batch.
  */

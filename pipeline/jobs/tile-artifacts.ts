@@ -1,0 +1,71 @@
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../core/atomic-write.js';
+import type { TilePrediction } from '../model/classify-tiles.js';
+import type { RuntimeInfo } from '../model/runtime.js';
+import type { PreparedTile } from '../preprocess/preprocess-tile.js';
+import type { Tile } from '../tiling/tile-grid.js';
+import type { JobDir } from './job-dir.js';
+
+/**
+ * Per-tile hand-overs between stages, one file each in the job folder: a prepared tile (prepare → classify) and a
+ * tile prediction (classify → stitch). Written atomically, so a worker killed mid-write leaves no file that looks
+ * complete, and a finished tile is never redone. Format: [u32 header length][header JSON][typed arrays' bytes].
+ */
+
+function pack(header: object, parts: ArrayBufferView[]): Uint8Array[] {
+  const json = Buffer.from(JSON.stringify(header));
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(json.length);
+  return [length, json, ...parts.map((p) => new Uint8Array(p.buffer, p.byteOffset, p.byteLength))];
+}
+
+function unpack<H>(bytes: Buffer): { header: H; body: Buffer } {
+  const n = bytes.readUInt32LE(0);
+  return { header: JSON.parse(bytes.subarray(4, 4 + n).toString('utf8')) as H, body: bytes.subarray(4 + n) };
+}
+
+/** Copies `length` items of a typed array type out of `body` at byte `offset` (aligned, owned). */
+function take<T extends Float32Array | Uint8Array>(Type: { new (b: ArrayBuffer): T; BYTES_PER_ELEMENT: number }, body: Buffer, offset: number, length: number): T {
+  const bytes = body.subarray(offset, offset + length * Type.BYTES_PER_ELEMENT);
+  const copy = new ArrayBuffer(bytes.length);
+  new Uint8Array(copy).set(bytes);
+  return new Type(copy);
+}
+
+export async function writePreparedTile(dir: JobDir, tile: Tile, prepared: PreparedTile): Promise<void> {
+  const { data, valid, cloud, ...rest } = prepared;
+  await writeFileAtomic(dir.tile(tile.id, 'prepared'), pack({ tile, ...rest }, [data, valid, cloud]));
+}
+
+export async function readPreparedTile(dir: JobDir, tileId: string): Promise<{ tile: Tile; prepared: PreparedTile }> {
+  const { header, body } = unpack<Omit<PreparedTile, 'data' | 'valid' | 'cloud'> & { tile: Tile }>(await readFile(dir.tile(tileId, 'prepared')));
+  const { tile, ...rest } = header;
+  const n = rest.width * rest.height;
+  const C = rest.channels.length;
+  const data = take(Float32Array, body, 0, n * C);
+  const valid = take(Uint8Array, body, n * C * 4, n);
+  const cloud = take(Uint8Array, body, n * C * 4 + n, n);
+  return { tile, prepared: { ...rest, data, valid, cloud } };
+}
+
+/** A tile's prediction and what made it (the backend and its thread count, recorded in the prediction summary). */
+export interface ClassifiedTile extends TilePrediction {
+  runtime: RuntimeInfo;
+  threads: number;
+}
+
+export async function writeTilePrediction(dir: JobDir, p: ClassifiedTile): Promise<void> {
+  await writeFileAtomic(dir.tile(p.tile.id, 'prediction'), pack({ tile: p.tile, pixels: p.status.length, runtime: p.runtime, threads: p.threads }, [p.probabilities, p.status]));
+}
+
+export async function readTilePrediction(dir: JobDir, tileId: string): Promise<ClassifiedTile> {
+  const { header, body } = unpack<{ tile: Tile; pixels: number; runtime: RuntimeInfo; threads: number }>(await readFile(dir.tile(tileId, 'prediction')));
+  const probabilityBytes = body.length - header.pixels;
+  return {
+    tile: header.tile,
+    runtime: header.runtime,
+    threads: header.threads,
+    probabilities: take(Float32Array, body, 0, probabilityBytes / 4),
+    status: take(Uint8Array, body, probabilityBytes, header.pixels),
+  };
+}
