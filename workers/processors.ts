@@ -4,10 +4,10 @@ import { logger } from '../pipeline/core/logger.js';
 import { openJob, type Job } from '../pipeline/jobs/open-job.js';
 import { Classifiers } from '../pipeline/model/classifiers.js';
 import { jobStore } from '../pipeline/service/job-store.js';
-import { addStageFlow, stageJobs, type QueueName, type ScheduleJobData, type StageJobData } from '../pipeline/service/queues.js';
+import { stageJobs, type QueueName, type ScheduleJobData, type StageJobData } from '../pipeline/service/queues.js';
 import { scheduleStore } from '../pipeline/service/schedules.js';
 import type { ServiceContext } from '../pipeline/service/service-context.js';
-import { submitJob } from '../pipeline/service/submit-job.js';
+import { addStageFlow, submitJob } from '../pipeline/service/submit-job.js';
 import { JOB_STAGES } from '../pipeline/stages/index.js';
 import type { RunCost, Stage, StageContext } from '../pipeline/stages/stage.js';
 

@@ -5,9 +5,15 @@ import { packageRoot } from './package-root.js';
 
 let cached: string | undefined;
 
-/** Package version plus the git commit when run from a checkout: "0.1.0+abc1234". Recorded in provenance. */
+/**
+ * The version recorded in provenance: SAT_CODE_VERSION when set and not empty (the Docker image has no git, so
+ * its build arg of that name is baked in as this variable), else the package version plus the git commit when run
+ * from a checkout ("0.1.0+abc1234"), else the package version alone (an installed package).
+ */
 export function codeVersion(): string {
   if (cached) return cached;
+  const baked = process.env.SAT_CODE_VERSION?.trim();
+  if (baked) return (cached = baked);
   const dir = packageRoot();
   const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string };
   let commit = '';

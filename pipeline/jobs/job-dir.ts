@@ -1,16 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-
-/** The files of a prediction folder (`sat predict --out`, and `prediction/` of a job). */
-export const PREDICTION_FILES = {
-  classes: 'classes.tif',
-  confidence: 'confidence.tif',
-  status: 'status.tif',
-  probabilities: 'probabilities.tif',
-  quicklook: 'quicklook.png',
-  /** What the prediction was made with and how many pixels of each class it has (PredictionResult). */
-  summary: 'prediction.json',
-} as const;
+import { PREDICTION_FILES } from '../model/prediction-writer.js';
 
 const inPrediction = <K extends keyof typeof PREDICTION_FILES>(k: K) => `prediction/${PREDICTION_FILES[k]}` as const;
 

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { validate } from '../config/load-yaml.js';
+import { buildDirAtomic } from '../core/atomic-write.js';
 import { SatError } from '../core/errors.js';
 import { BandRecipeSchema, loadBandRecipe, recipeChannels } from '../preprocess/band-recipe.js';
 import { tf } from './runtime.js';
@@ -96,31 +97,26 @@ export function checkPackageTarget(dir: string): void {
 export async function saveModelPackage(dir: string, model: tf.LayersModel, metadata: ModelMetadata): Promise<string> {
   const checked = ModelMetadataSchema.parse(metadata);
   checkPackageTarget(dir);
-  const staging = `${dir.replace(/[\\/]+$/, '')}.tmp-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  let weights = new Uint8Array();
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      const data = artifacts.weightData;
-      const buffers = data === undefined ? [] : Array.isArray(data) ? data : [data];
-      weights = Buffer.concat(buffers.map((b) => new Uint8Array(b)));
-      const modelJson = {
-        modelTopology: artifacts.modelTopology,
-        format: 'layers-model',
-        generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
-        convertedBy: null,
-        weightsManifest: [{ paths: [WEIGHTS_FILE], weights: artifacts.weightSpecs ?? [] }],
-      };
-      writeFileSync(path.join(staging, MODEL_FILE), JSON.stringify(modelJson));
-      writeFileSync(path.join(staging, WEIGHTS_FILE), weights);
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
-    }),
-  );
-  writeFileSync(path.join(staging, METADATA_FILE), `${JSON.stringify(checked, null, 2)}\n`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(path.dirname(path.resolve(dir)), { recursive: true });
-  renameSync(staging, dir);
+  await buildDirAtomic(dir, async (staging) => {
+    await model.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        const data = artifacts.weightData;
+        const buffers = data === undefined ? [] : Array.isArray(data) ? data : [data];
+        const weights = Buffer.concat(buffers.map((b) => new Uint8Array(b)));
+        const modelJson = {
+          modelTopology: artifacts.modelTopology,
+          format: 'layers-model',
+          generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
+          convertedBy: null,
+          weightsManifest: [{ paths: [WEIGHTS_FILE], weights: artifacts.weightSpecs ?? [] }],
+        };
+        writeFileSync(path.join(staging, MODEL_FILE), JSON.stringify(modelJson));
+        writeFileSync(path.join(staging, WEIGHTS_FILE), weights);
+        return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+      }),
+    );
+    writeFileSync(path.join(staging, METADATA_FILE), `${JSON.stringify(checked, null, 2)}\n`);
+  });
   return packageHash(dir);
 }
 

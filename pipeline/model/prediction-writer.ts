@@ -4,7 +4,6 @@ import path from 'node:path';
 import { replaceDir, temporaryPathFor } from '../core/atomic-write.js';
 import { SatError } from '../core/errors.js';
 import { ClassQuicklook } from '../export/class-quicklook.js';
-import { PREDICTION_FILES } from '../jobs/job-dir.js';
 import type { GeoreferencedInfo } from '../raster/georeferenced.js';
 import { createGeoTiffWriter, type GeoTiffWriter } from '../raster/write-geotiff.js';
 import { argmaxClasses } from './class-map.js';
@@ -13,6 +12,17 @@ import { packageHash, type ModelMetadata } from './model-package.js';
 import type { PredictionPlan } from './prediction-plan.js';
 import type { RuntimeInfo } from './runtime.js';
 import { TileBlender, type BlendedCore } from './tile-blender.js';
+
+/** The files of a prediction folder (`sat predict --out`, and `prediction/` of a job). */
+export const PREDICTION_FILES = {
+  classes: 'classes.tif',
+  confidence: 'confidence.tif',
+  status: 'status.tif',
+  probabilities: 'probabilities.tif',
+  quicklook: 'quicklook.png',
+  /** What the prediction was made with and how many pixels of each class it has (PredictionResult). */
+  summary: 'prediction.json',
+} as const;
 
 /** Class map value where the input was masked (nodata, cloud, outside the scene). */
 export const CLASS_NODATA = 255;

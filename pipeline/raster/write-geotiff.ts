@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import { deflate as deflateCb } from 'node:zlib';
+import { temporaryPathFor } from '../core/atomic-write.js';
 import { SatError } from '../core/errors.js';
 import { crsFromEpsg } from '../geo/crs.js';
 import { decodeBlock } from './decode/decode-block.js';
@@ -66,7 +65,7 @@ interface Level {
 
 export async function createGeoTiffWriter(target: string, options: GeoTiffWriteOptions): Promise<GeoTiffWriter> {
   const o = validate(target, options);
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const temp = temporaryPathFor(target);
   let handle: FileHandle;
   try {
     handle = await open(temp, 'wx+');

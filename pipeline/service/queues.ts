@@ -1,7 +1,6 @@
-import { FlowProducer, type FlowJob, type JobsOptions } from 'bullmq';
+import type { FlowJob, JobsOptions } from 'bullmq';
 import { JOB_STAGES } from '../stages/index.js';
 import type { Stage, StageName } from '../stages/stage.js';
-import type { ServiceContext } from './service-context.js';
 
 /**
  * The service's queues: one per stage of a job (JOB_STAGES, in pipeline order), and one where schedules fire.
@@ -87,15 +86,4 @@ export function stageFlow(jobId: string, tiles: readonly string[], attempts: num
   }
   if (below.length !== 1 || perTile) throw new Error('the last stage of a job must be a job stage');
   return below[0];
-}
-
-/** Adds the flow of a job's stages after ingest (a no-op if it was added before: ids are deterministic). */
-export async function addStageFlow(ctx: ServiceContext, jobId: string, tiles: readonly string[]): Promise<void> {
-  const { attempts, backoffMs } = ctx.settings.service;
-  const producer = new FlowProducer({ connection: ctx.connection, prefix: ctx.prefix });
-  try {
-    await producer.add(stageFlow(jobId, tiles, attempts, backoffMs));
-  } finally {
-    await producer.close();
-  }
 }

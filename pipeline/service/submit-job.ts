@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { FlowProducer } from 'bullmq';
 import { z } from 'zod';
 import { validate } from '../config/load-yaml.js';
 import { JobSpecSchema, type JobSpec } from '../jobs/job-spec.js';
 import { applyInputPolicy } from './input-policy.js';
 import { jobStore, type StoredJob } from './job-store.js';
-import { stageJobId, stageJobOptions } from './queues.js';
+import { stageFlow, stageJobId, stageJobOptions } from './queues.js';
 import type { ServiceContext } from './service-context.js';
 
 /** A job as the API takes it: the job spec without `out` (the service decides where results go). */
@@ -36,4 +37,15 @@ export async function submitJob(ctx: ServiceContext, owner: string, value: unkno
   const { attempts, backoffMs } = ctx.settings.service;
   await ctx.queue('ingest').add('ingest', { jobId: id }, { ...stageJobOptions(attempts, backoffMs), jobId: stageJobId(id, 'ingest') });
   return job;
+}
+
+/** Adds the flow of a job's stages after ingest (a no-op if it was added before: ids are deterministic). */
+export async function addStageFlow(ctx: ServiceContext, jobId: string, tiles: readonly string[]): Promise<void> {
+  const { attempts, backoffMs } = ctx.settings.service;
+  const producer = new FlowProducer({ connection: ctx.connection, prefix: ctx.prefix });
+  try {
+    await producer.add(stageFlow(jobId, tiles, attempts, backoffMs));
+  } finally {
+    await producer.close();
+  }
 }

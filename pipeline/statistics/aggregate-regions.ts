@@ -5,7 +5,8 @@ import type { RegionCoverage } from '../statistics/region-statistics.js';
 import { cellAreaFunction } from '../zonal/cell-area.js';
 import { regionsInCrs, type RegionSet } from '../zonal/load-regions.js';
 import { geodesicArea } from '../zonal/region-area.js';
-import { zonalStatistics, type CoverageMethod } from '../zonal/zonal-statistics.js';
+import type { CoverageMethod } from '../zonal/coverage-cache.js';
+import { zonalStatistics } from '../zonal/zonal-statistics.js';
 
 /**
  * Aggregation: the class map and the pixel-status raster of a prediction summed into official regions,

@@ -1,8 +1,9 @@
 import { createWriteStream, existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
 import { sha256File } from '../core/checksum.js';
+import { replaceDir, temporaryPathFor } from '../core/atomic-write.js';
 import { SatError } from '../core/errors.js';
 import { crsFromEpsg, makeTransform, WGS84 } from '../geo/crs.js';
 import type { GeoTransform } from '../raster/types.js';
@@ -205,8 +206,7 @@ export async function generateScene(
   if (existsSync(outDir) && readdirSync(outDir).length > 0 && !force) {
     throw new SatError('E_INPUT', `${outDir}: exists and is not empty (use --force to replace it)`);
   }
-  const temp = `${outDir.replace(/\/+$/, '')}.tmp-${process.pid}`;
-  await rm(temp, { recursive: true, force: true });
+  const temp = temporaryPathFor(outDir);
   await mkdir(temp, { recursive: true });
   const ps = o.pixelSize;
   const geotransform: GeoTransform = [ORIGIN[0], ps, 0, ORIGIN[1], 0, -ps];
@@ -299,8 +299,7 @@ export async function generateScene(
       files,
     };
     await writeFile(path.join(temp, 'scene.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-    await rm(outDir, { recursive: true, force: true });
-    await rename(temp, outDir);
+    await replaceDir(temp, outDir);
     return manifest;
   } catch (err) {
     for (const w of writers) await w.abort().catch(() => {});

@@ -3,9 +3,8 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { replaceDir, temporaryPathFor } from '../core/atomic-write.js';
-import { PREDICTION_FILES } from '../jobs/job-dir.js';
 import { PredictionJob, type PredictionInputs } from '../jobs/open-job.js';
-import { checkPredictionTarget, type PredictionResult } from '../model/prediction-writer.js';
+import { checkPredictionTarget, PREDICTION_FILES, type PredictionResult } from '../model/prediction-writer.js';
 import { PREDICTION_STAGES } from '../stages/index.js';
 import { runStages } from './run-stages.js';
 

@@ -1,8 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomicSync } from '../core/atomic-write.js';
 import type { GeoTransform, PixelWindow } from '../raster/types.js';
-import type { CoverageMethod } from './zonal-statistics.js';
+
+/** How a cell counts as inside a region: its exact covered fraction, its centre, or any touch (GDAL's ALL_TOUCHED). */
+export type CoverageMethod = 'exact' | 'centroid' | 'all-touched';
 
 /**
  * One zone's coverage, stored sparsely by row: runs of fully covered cells, and the partly covered cells
@@ -85,9 +88,6 @@ export class CoverageCache {
   }
 
   save(key: string, tables: CoverageTable[]): void {
-    mkdirSync(this.dir, { recursive: true });
-    const temp = `${this.file(key)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    writeFileSync(temp, JSON.stringify(tables));
-    renameSync(temp, this.file(key));
+    writeFileAtomicSync(this.file(key), JSON.stringify(tables));
   }
 }

@@ -2,13 +2,12 @@ import type { MultiPolygon, Polygon } from 'geojson';
 import { SatError } from '../core/errors.js';
 import type { RasterReader } from '../raster/open-raster.js';
 import type { PixelWindow } from '../raster/types.js';
-import { appendCoverageRows, coverageRows, type CoverageCache, type CoverageTable } from './coverage-cache.js';
+import { appendCoverageRows, coverageRows, type CoverageCache, type CoverageMethod, type CoverageTable } from './coverage-cache.js';
 import { burnLinesAndPoints, isLinearOrPoint, linearWindow, type LinearGeometry } from './burn-lines-points.js';
 import { exactCoverage } from './exact-coverage.js';
 import { pixelRings, ringsWindow, type PixelRing } from './pixel-rings.js';
 import { allTouchedCoverage, centroidCoverage } from './rule-coverage.js';
 
-export type CoverageMethod = 'exact' | 'centroid' | 'all-touched';
 
 export interface Zone {
   id: string | number;

@@ -4,7 +4,8 @@ import { expect, it } from 'vitest';
 import { readGeoJson } from '../../pipeline/geo/read-geojson.js';
 import { openRaster } from '../../pipeline/raster/open-raster.js';
 import { loadRegions, regionsInCrs } from '../../pipeline/zonal/load-regions.js';
-import { zonalStatistics, type CoverageMethod, type ZonalOptions, type Zone, type ZoneStats } from '../../pipeline/zonal/zonal-statistics.js';
+import type { CoverageMethod } from '../../pipeline/zonal/coverage-cache.js';
+import { zonalStatistics, type ZonalOptions, type Zone, type ZoneStats } from '../../pipeline/zonal/zonal-statistics.js';
 import { inlineRaster } from '../helpers/inline-raster.js';
 import { describeWithSharedData, hasSharedData, sharedPath } from '../helpers/shared-data.js';
 

@@ -7,7 +7,8 @@ import type { Polygon } from 'geojson';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readGeoJson } from '../../pipeline/geo/read-geojson.js';
 import { openRaster, type RasterReader } from '../../pipeline/raster/open-raster.js';
-import { zonalStatistics, type CoverageMethod } from '../../pipeline/zonal/zonal-statistics.js';
+import type { CoverageMethod } from '../../pipeline/zonal/coverage-cache.js';
+import { zonalStatistics } from '../../pipeline/zonal/zonal-statistics.js';
 import { hasGdal } from '../helpers/gdal.js';
 import { describeWithSharedData, hasSharedData, sharedPath } from '../helpers/shared-data.js';
 
