@@ -34,10 +34,12 @@ async function queuedRunCost(ctx: ServiceContext, id: string, job: Job): Promise
   const stageSeconds: Record<string, number> = {};
   let first = Date.now();
   for (const { stage, ids } of stageJobs(id, job.plan().tiles)) {
-    const jobs = (await Promise.all(ids.map((i) => ctx.queue(stage.name).getJob(i)))).filter((j) => j?.processedOn);
-    if (jobs.length === 0 || stage.name === 'publish') continue; // (publish times itself)
-    const start = Math.min(...jobs.map((j) => j!.processedOn!));
-    const end = Math.max(...jobs.map((j) => j!.finishedOn ?? Date.now()));
+    if (stage.name === 'publish') continue; // (publish times itself)
+    const jobs = await Promise.all(ids.map((i) => ctx.queue(stage.name).getJob(i)));
+    const started = jobs.flatMap((j) => (j?.processedOn ? [{ start: j.processedOn, end: j.finishedOn ?? Date.now() }] : []));
+    if (started.length === 0) continue;
+    const start = Math.min(...started.map((j) => j.start));
+    const end = Math.max(...started.map((j) => j.end));
     stageSeconds[stage.name] = Math.round((end - start) / 10) / 100;
     if (stage.name === 'ingest') first = start;
   }
@@ -66,8 +68,9 @@ function stageProcessor(ctx: ServiceContext, stage: Stage<Job>, classifiers: Cla
         };
         try {
           if (job.isPublished()) return;
-          if (stage.per === 'tile') await stage.run(job, tile!, stageCtx);
-          else await stage.run(job, stageCtx);
+          if (stage.per === 'job') await stage.run(job, stageCtx);
+          else if (tile !== undefined) await stage.run(job, tile, stageCtx);
+          else throw new UnrecoverableError(`a ${stage.name} job without a tile`);
           if (stage === JOB_STAGES[0]) await addStageFlow(ctx, jobId, job.plan().tiles);
         } finally {
           await job.close();

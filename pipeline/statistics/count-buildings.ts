@@ -1,6 +1,5 @@
 import { SatError } from '../core/errors.js';
 import { labelComponents } from '../model/connected-components.js';
-import { requireGeoreferenced } from '../raster/georeferenced.js';
 import type { RasterReader } from '../raster/open-raster.js';
 import type { Region } from '../zonal/load-regions.js';
 import { regionIndexRaster } from '../zonal/region-index-raster.js';
@@ -12,7 +11,8 @@ import { regionIndexRaster } from '../zonal/region-index-raster.js';
  * small: the labelled-scene limit of 64 Mpx applies here too).
  */
 export async function countBuildingsByRegion(map: RasterReader, regions: Region[], buildingClass: number, minPixels: number): Promise<Map<string, number>> {
-  const { width, height, geotransform } = requireGeoreferenced(map.info, 'class map');
+  const { width, height, geotransform } = map.info;
+  if (!geotransform) throw new SatError('E_INPUT', `${map.info.source}: has no georeferencing; buildings cannot be placed in regions`);
   if (width * height > 256 * 2 ** 20) throw new SatError('E_INPUT', `${map.info.source}: ${width} x ${height} is too large to count buildings in one piece (at most 256 Mpx)`);
   const classes = (await map.read(undefined, { bands: [1] })).bands[0];
   const mask = Uint8Array.from(classes as ArrayLike<number>, (v) => (v === buildingClass ? 1 : 0));
