@@ -12,11 +12,16 @@
  * of the land-cover net and the building U-Net on one thread and on the inference pool (one backend per worker thread),
  * and the time of a training step and epoch; ratios against the cpu backend (the one that trains without our kernels).
  *
+ * Case "training": the full building-model training run on the real SpaceNet Atlanta tile (U-Net width 8, 12 epochs of
+ * 64 px patches, 3 of 9 blocks held out; bench/measure-training.ts): seconds, held-out IoU/F1/precision/recall of the
+ * building class, object scores, and the building-vs-background probability separation beside the untrained network.
+ * Minutes of CPU: the test suite runs a 5-epoch version of it. BENCH_TRAIN_EPOCHS (default 12) shortens or lengthens it.
+ *
  * Case "service": API submissions/s and small-AOI jobs per minute with 1 and 2 workers on Redis, against the same jobs
  * run in one process (bench/measure-service.ts).
  *
  * Options (environment): BENCH_SIZE (default 10980), BENCH_DIR (default .bench), BENCH_REPEAT (default 2: the best
- * of N is kept), BENCH_ONLY (prepare, zonal, model or service: one case only), BENCH_SERVICE_JOBS (default 40).
+ * of N is kept), BENCH_ONLY (prepare, zonal, model, training or service: one case only), BENCH_SERVICE_JOBS (default 40).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -184,6 +189,40 @@ function modelCase(): void {
   }
 }
 
+if (!only || only === 'training') trainingCase();
+
+/** The long building-model training run on the real SpaceNet tile, in its own process; its progress goes to stderr. */
+function trainingCase(): void {
+  if (!existsSync(path.join(sharedData, '01_spacenet_atlanta_buildings'))) {
+    results.push(`training| SpaceNet tile not found under ${sharedData} (set SAT_SHARED_DATA): skipped`);
+    return;
+  }
+  const epochs = process.env.BENCH_TRAIN_EPOCHS ?? '12';
+  log(`building-model training on the SpaceNet tile, ${epochs} epochs (minutes) ...`);
+  const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench/measure-training.ts'), sharedData, epochs], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, SAT_LOG_LEVEL: 'warn' },
+  });
+  if (res.status !== 0) {
+    results.push(`training| failed (exit ${res.status ?? res.signal}): see the messages above`);
+    return;
+  }
+  const m = JSON.parse(res.stdout.trim().split('\n').pop()!);
+  const f = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
+  const s = (x: { onBuildings: number; onBackground: number; ratio: number; auc: number }) =>
+    `${x.onBuildings.toFixed(3)} vs ${x.onBackground.toFixed(3)} (${x.ratio.toFixed(2)}x, AUC ${x.auc.toFixed(3)})`;
+  results.push(
+    `training| SpaceNet U-Net (width ${m.width}, ${m.epochs} epochs of ${m.steps / m.epochs} steps, ${m.patchSize} px patches, ${m.runtime}): ` +
+      `${m.seconds.toFixed(1)} s (${m.trainingSeconds.toFixed(1)} s training), final loss ${m.loss[m.loss.length - 1].toFixed(4)}`,
+  );
+  results.push(
+    `training| held-out building pixels (${m.pixel.support} of ${m.heldOutPixels}): IoU ${f(m.pixel.iou)}, F1 ${f(m.pixel.f1)}, precision ${f(m.pixel.precision)}, recall ${f(m.pixel.recall)}; ` +
+      `objects (IoU >= 0.5): ${m.objects.matched} of ${m.objects.reference} matched, ${m.objects.predicted} predicted, F1 ${f(m.objects.f1)}`,
+  );
+  results.push(`training| mean building probability on held-out buildings vs background: trained ${s(m.separation.trained)}; untrained ${s(m.separation.untrained)}`);
+}
+
 if (!only || only === 'service') serviceCase();
 
 /** The queued service on this machine's Redis, against the same jobs run in one process. */
@@ -203,4 +242,4 @@ function serviceCase(): void {
   );
 }
 
-console.log(['', 'benchmark: read + tile + preprocess, zonal statistics, models, service', ...results].join('\n'));
+console.log(['', 'benchmark: read + tile + preprocess, zonal statistics, models, training, service', ...results].join('\n'));

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { buildArchitecture, type Architecture } from '../../pipeline/model/architectures.js';
 import { readLabelledScene } from '../../pipeline/model/labelled-scene.js';
 import { loadClassScheme } from '../../pipeline/model/class-scheme.js';
 import { loadModelPackage } from '../../pipeline/model/model-package.js';
@@ -14,6 +15,31 @@ import { describeWithSharedData, sharedPath } from '../helpers/shared-data.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'sat-train-real-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/**
+ * Building probability (class 1 of 2, HWC) on the held-out pixels: its mean on building and on background pixels,
+ * and the AUC (the chance that a building pixel scores above a background pixel; ties count half), from a
+ * 1/1000-bin histogram.
+ */
+function heldOutSeparation(p: Float32Array, labels: Int32Array, test: Uint8Array): { onBuildings: number; onBackground: number; auc: number } {
+  const bins = 1000;
+  const hist = [new Float64Array(bins + 1), new Float64Array(bins + 1)];
+  const sum = [0, 0];
+  for (let i = 0; i < test.length; i++) {
+    if (!test[i] || labels[i] < 0) continue;
+    const k = labels[i] === 1 ? 1 : 0;
+    sum[k] += p[i * 2 + 1];
+    hist[k][Math.round(p[i * 2 + 1] * bins)]++;
+  }
+  const n = hist.map((h) => h.reduce((a, b) => a + b, 0));
+  let below = 0;
+  let auc = 0;
+  for (let b = 0; b <= bins; b++) {
+    auc += hist[1][b] * (below + hist[0][b] / 2);
+    below += hist[0][b];
+  }
+  return { onBuildings: sum[1] / n[1], onBackground: sum[0] / n[0], auc: auc / (n[0] * n[1]) };
+}
 
 describeWithSharedData('training on the real data', () => {
   it('land cover on the Slovenia patch (Sentinel-2 L1C, 13 bands + indices; eo-learn LULC reference): spatial blocks held out, beside a random forest', async () => {
@@ -43,27 +69,34 @@ describeWithSharedData('training on the real data', () => {
     expect(result.baseline!.overallAccuracy).toBeGreaterThan(forestShare);
     const grassland = metrics.perClass.find((c) => c.class === 3)!;
     expect(grassland.f1).toBeGreaterThan(0.6);
-  }, 180_000);
+  });
 
-  it('buildings on the SpaceNet Atlanta tile: a U-Net, 3 of 9 blocks held out, pixel and object scores', async () => {
+  it('buildings on the SpaceNet Atlanta tile: a short U-Net run learns (held-out separation well beyond the same-seed untrained net), 3 of 9 blocks held out, exact counts', async () => {
     const data = (f: string) => sharedPath('01_spacenet_atlanta_buildings', f);
     const split = { kind: 'blocks' as const, blockSize: 300, testFraction: 0.3, seed: 1 };
-    // A short run (CI has minutes, not the half hour a useful building model takes on 2 cores; see README):
-    // the test checks that the network learns to tell buildings apart, and that the scores are counted right.
+    // A small run (about half a minute of CPU): 5 epochs of 132 steps on 32 px patches, width 8, Dice weight 3.
+    // The long run this test used to be (12 epochs of 64 px patches, minutes of CPU) is `BENCH_ONLY=training npm run bench`.
+    // Seeded and on wasm, the same run gives the same weights every time; the thresholds below hold for seeds 1-3.
+    // Why these settings: in its first few hundred steps the network learns the context (bright lawns beside houses) and
+    // ranks dark roofs below background (held-out AUC about 0.3); many small steps with the Dice term get past that
+    // sooner than fewer 64 px steps of cross-entropy alone, which a short run would catch mid-way.
+    const options = { width: 8, seed: 1 };
     const result = await trainModel({
       task: 'buildings',
       imagery: data('sample_geotiff.tif'),
       labels: { file: data('geotiff_labels.geojson') },
       recipe: loadBandRecipe('spacenet-pan'),
       out: path.join(tmp, 'buildings'),
-      epochs: 12,
-      seed: 1,
+      epochs: 5,
+      seed: options.seed,
       split,
-      width: 8,
-      patchSize: 64,
+      width: options.width,
+      patchSize: 32,
+      diceWeight: 3,
       backend: 'wasm',
     });
     expect(result.metadata.architecture).toBe('unet-2');
+    expect(result.history).toHaveLength(5);
     expect(result.heldOut.pixels).toBe(3 * 300 * 300);
     const { metrics, buildings } = result.heldOut;
     expect(metrics.classes).toEqual([0, 1]);
@@ -81,20 +114,27 @@ describeWithSharedData('training on the real data', () => {
     expect(buildings!.reference).toBe(held.size);
     expect(held.size).toBeGreaterThan(0);
     expect(metrics.perClass[1].support).toBe(buildingPixels);
+    expect(metrics.perClass[0].support).toBe(3 * 300 * 300 - buildingPixels);
 
-    // The network separates buildings from background on pixels it never trained on.
+    // Proof of learning, on pixels it never trained on: the building probability the trained network gives
+    // held-out building pixels against held-out background, beside the same network before training (same seed
+    // and width: the weights trainModel started from). Untrained, both means are about equal (ratio 0.97-1.05
+    // for seeds 1-3) and the ranking is a coin toss (AUC 0.43-0.64); trained (seeds 1-3): mean difference
+    // 0.19-0.31, ratio 2.9-7.5, AUC 0.73-0.87.
     normalise(scene.features, scene.valid, 1, result.metadata.recipe.normalisation);
+    const separation = async (model: Architecture['model'], halo: number, multipleOf: number) => {
+      const p = await predictArray(model, { width: 900, height: 900, channels: 1, features: scene.features }, { classes: 2, halo, multipleOf });
+      return heldOutSeparation(p, scene.labels, test);
+    };
     const pkg = await loadModelPackage(path.join(tmp, 'buildings'));
-    const p = await predictArray(pkg.model, { width: 900, height: 900, channels: 1, features: scene.features }, { classes: 2, halo: pkg.metadata.input.halo, multipleOf: 4 });
-    let onBuildings = 0;
-    let onBackground = 0;
-    for (let i = 0; i < test.length; i++) {
-      if (!test[i]) continue;
-      if (scene.labels[i] === 1) onBuildings += p[i * 2 + 1];
-      else onBackground += p[i * 2 + 1];
-    }
-    const meanBuildings = onBuildings / buildingPixels;
-    const meanBackground = onBackground / (3 * 300 * 300 - buildingPixels);
-    expect(meanBuildings).toBeGreaterThan(2 * meanBackground);
-  }, 300_000);
+    const trained = await separation(pkg.model, pkg.metadata.input.halo, pkg.metadata.input.multipleOf);
+    const untrainedNet = buildArchitecture('buildings', { channels: 1, classes: 2, ...options });
+    const untrained = await separation(untrainedNet.model, untrainedNet.halo, untrainedNet.multipleOf);
+    untrainedNet.model.dispose();
+    pkg.model.dispose();
+
+    expect(trained.onBuildings - trained.onBackground).toBeGreaterThan(untrained.onBuildings - untrained.onBackground + 0.1);
+    expect(trained.onBuildings).toBeGreaterThan(2 * trained.onBackground);
+    expect(trained.auc).toBeGreaterThan(Math.max(0.7, untrained.auc + 0.1));
+  });
 });
