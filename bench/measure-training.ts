@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildArchitecture, type Architecture } from '../pipeline/model/architectures.js';
+import { probabilitySeparation } from '../pipeline/model/classification-metrics.js';
 import { readLabelledScene } from '../pipeline/model/labelled-scene.js';
 import { loadModelPackage } from '../pipeline/model/model-package.js';
 import { predictArray } from '../pipeline/model/predict-array.js';
@@ -29,27 +30,10 @@ const net = { width: 8, seed: 1 };
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'sat-bench-training-'));
 const out = path.join(tmp, 'buildings');
 
-/** Mean building probability on held-out building and background pixels, and the AUC of that ranking. */
+/** Mean building probability on held-out building and background pixels, their difference and ratio, and the AUC. */
 function separation(p: Float32Array, labels: Int32Array, test: Uint8Array) {
-  const bins = 1000;
-  const hist = [new Float64Array(bins + 1), new Float64Array(bins + 1)];
-  const sum = [0, 0];
-  for (let i = 0; i < test.length; i++) {
-    if (!test[i] || labels[i] < 0) continue;
-    const k = labels[i] === 1 ? 1 : 0;
-    sum[k] += p[i * 2 + 1];
-    hist[k][Math.round(p[i * 2 + 1] * bins)]++;
-  }
-  const n = hist.map((h) => h.reduce((a, b) => a + b, 0));
-  let below = 0;
-  let auc = 0;
-  for (let b = 0; b <= bins; b++) {
-    auc += hist[1][b] * (below + hist[0][b] / 2);
-    below += hist[0][b];
-  }
-  const onBuildings = sum[1] / n[1];
-  const onBackground = sum[0] / n[0];
-  return { onBuildings, onBackground, difference: onBuildings - onBackground, ratio: onBuildings / onBackground, auc: auc / (n[0] * n[1]) };
+  const { onPositive: onBuildings, onNegative: onBackground, auc } = probabilitySeparation(p, labels, test);
+  return { onBuildings, onBackground, difference: onBuildings - onBackground, ratio: onBuildings / onBackground, auc };
 }
 
 try {

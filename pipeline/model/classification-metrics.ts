@@ -76,3 +76,28 @@ export function metricsFromConfusion(confusion: number[][], classes: number[]): 
     macroF1: f1s.length ? f1s.reduce((a, b) => a + b, 0) / f1s.length : 0,
   };
 }
+
+/**
+ * How well a two-class model's positive-class probability (class 1 of 2, HWC) separates the classes on the pixels
+ * `include` keeps (label < 0: unlabelled, skipped): its mean on positive and negative pixels, and the AUC — the chance
+ * that a positive pixel scores above a negative one, ties counting half — from a histogram of 1/1000 bins.
+ */
+export function probabilitySeparation(p: Float32Array, labels: ArrayLike<number>, include: ArrayLike<number>): { onPositive: number; onNegative: number; auc: number } {
+  const bins = 1000;
+  const hist = [new Float64Array(bins + 1), new Float64Array(bins + 1)];
+  const sum = [0, 0];
+  for (let i = 0; i < include.length; i++) {
+    if (!include[i] || labels[i] < 0) continue;
+    const k = labels[i] === 1 ? 1 : 0;
+    sum[k] += p[i * 2 + 1];
+    hist[k][Math.round(p[i * 2 + 1] * bins)]++;
+  }
+  const n = hist.map((h) => h.reduce((a, b) => a + b, 0));
+  let below = 0;
+  let auc = 0;
+  for (let b = 0; b <= bins; b++) {
+    auc += hist[1][b] * (below + hist[0][b] / 2);
+    below += hist[0][b];
+  }
+  return { onPositive: sum[1] / n[1], onNegative: sum[0] / n[0], auc: auc / (n[0] * n[1]) };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { confusionMatrix, metricsFromConfusion } from '../../pipeline/model/classification-metrics.js';
+import { confusionMatrix, metricsFromConfusion, probabilitySeparation } from '../../pipeline/model/classification-metrics.js';
 
 describe('classification metrics', () => {
   it('reproduce the worked example of Congalton (1991), Table 1', () => {
@@ -45,5 +45,18 @@ describe('classification metrics', () => {
       [0, 0, 0],
     ]);
     expect(() => metricsFromConfusion(confusionMatrix([5], [5], [1, 2]), [1, 2])).toThrow(/no labelled pixels/);
+  });
+
+  it('probability separation: means on both classes and the AUC (the Mann-Whitney statistic, ties half)', () => {
+    // Positive-class probabilities 0.9, 0.6 (positives) and 0.6, 0.2, 0.1 (negatives); pixel 5 excluded, pixel 6 unlabelled.
+    const positive = [0.9, 0.6, 0.6, 0.2, 0.1, 0.99, 0.5];
+    const p = Float32Array.from(positive.flatMap((q) => [1 - q, q]));
+    const labels = [1, 1, 0, 0, 0, 1, -1];
+    const include = [1, 1, 1, 1, 1, 0, 1];
+    const s = probabilitySeparation(p, labels, include);
+    expect(s.onPositive).toBeCloseTo(0.75, 6);
+    expect(s.onNegative).toBeCloseTo(0.3, 6);
+    // Pairs (positive, negative): 0.9 beats all 3; 0.6 ties 0.6 (half) and beats 2: (3 + 2.5) / 6.
+    expect(s.auc).toBeCloseTo(5.5 / 6, 12);
   });
 });

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { buildArchitecture, type Architecture } from '../../pipeline/model/architectures.js';
+import { probabilitySeparation } from '../../pipeline/model/classification-metrics.js';
 import { readLabelledScene } from '../../pipeline/model/labelled-scene.js';
 import { loadClassScheme } from '../../pipeline/model/class-scheme.js';
 import { loadModelPackage } from '../../pipeline/model/model-package.js';
@@ -16,29 +17,10 @@ import { describeWithSharedData, sharedPath } from '../helpers/shared-data.js';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'sat-train-real-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/**
- * Building probability (class 1 of 2, HWC) on the held-out pixels: its mean on building and on background pixels,
- * and the AUC (the chance that a building pixel scores above a background pixel; ties count half), from a
- * 1/1000-bin histogram.
- */
+/** Building probability on the held-out pixels: its mean on building and on background pixels, and the AUC. */
 function heldOutSeparation(p: Float32Array, labels: Int32Array, test: Uint8Array): { onBuildings: number; onBackground: number; auc: number } {
-  const bins = 1000;
-  const hist = [new Float64Array(bins + 1), new Float64Array(bins + 1)];
-  const sum = [0, 0];
-  for (let i = 0; i < test.length; i++) {
-    if (!test[i] || labels[i] < 0) continue;
-    const k = labels[i] === 1 ? 1 : 0;
-    sum[k] += p[i * 2 + 1];
-    hist[k][Math.round(p[i * 2 + 1] * bins)]++;
-  }
-  const n = hist.map((h) => h.reduce((a, b) => a + b, 0));
-  let below = 0;
-  let auc = 0;
-  for (let b = 0; b <= bins; b++) {
-    auc += hist[1][b] * (below + hist[0][b] / 2);
-    below += hist[0][b];
-  }
-  return { onBuildings: sum[1] / n[1], onBackground: sum[0] / n[0], auc: auc / (n[0] * n[1]) };
+  const { onPositive, onNegative, auc } = probabilitySeparation(p, labels, test);
+  return { onBuildings: onPositive, onBackground: onNegative, auc };
 }
 
 describeWithSharedData('training on the real data', () => {
