@@ -21,7 +21,7 @@ interface Pending {
  * where windows overlap, probabilities are averaged with weights that are 1 over a window's core, fall linearly
  * across its halo, and are 0 within `receptiveRadius` of the window edge, where the network saw zero padding
  * instead of the scene. So every weighted value is one the network computed from real context: the result does not
- * depend on where tile edges fall (test/model/predict-scene.test.ts), and with a halo wider than the radius the
+ * depend on where tile edges fall (test/workflows/predict-scene.test.ts), and with a halo wider than the radius the
  * overlaps are feathered, so a model whose true reach exceeds its stated radius shows no seams either. A core is handed to `onCore` as soon as every tile whose window reaches it has been added
  * (tiles may arrive in any order); memory holds only cores still waiting for a neighbour.
  */

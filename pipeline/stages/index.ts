@@ -1,6 +1,7 @@
 /**
- * The stages of a job in pipeline order (UNECE HLG-MOS: data collection and preparation → prediction →
- * dissemination → evaluation → dissemination). `sat run` runs them in a loop (workflows/run-stages.ts); the queued
+ * The stages of a job in pipeline order, after the UNECE HLG-MOS generic pipeline: data collection and preparation
+ * (ingest, prepare), prediction (classify, stitch), dissemination (aggregate), evaluation (assess), dissemination
+ * (publish). `sat run` runs them in a loop (workflows/run-stages.ts); the queued
  * service builds its BullMQ flow from the same list (service/stage-flow.ts), one queue per stage.
  */
 import type { Job } from '../jobs/open-job.js';
