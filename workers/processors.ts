@@ -4,7 +4,7 @@ import { logger } from '../pipeline/core/logger.js';
 import { openJob, type Job } from '../pipeline/jobs/open-job.js';
 import { Classifiers } from '../pipeline/model/classifiers.js';
 import { jobStore } from '../pipeline/service/job-store.js';
-import { stageJobs, type QueueName, type ScheduleJobData, type StageJobData } from '../pipeline/service/queues.js';
+import type { QueueName, ScheduleJobData, StageJobData } from '../pipeline/service/queues.js';
 import { scheduleStore } from '../pipeline/service/schedules.js';
 import type { ServiceContext } from '../pipeline/service/service-context.js';
 import { addStageFlow, submitJob } from '../pipeline/service/submit-job.js';
@@ -29,22 +29,15 @@ async function failFast<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** A job's cost from the queue's records: each stage's first start to last finish, and CPU seconds of every stage job. */
-async function queuedRunCost(ctx: ServiceContext, id: string, job: Job): Promise<RunCost> {
-  const stageSeconds: Record<string, number> = {};
-  let first = Date.now();
-  for (const { stage, ids } of stageJobs(id, job.plan().tiles)) {
-    if (stage.name === 'publish') continue; // (publish times itself)
-    const jobs = await Promise.all(ids.map((i) => ctx.queue(stage.name).getJob(i)));
-    const started = jobs.flatMap((j) => (j?.processedOn ? [{ start: j.processedOn, end: j.finishedOn ?? Date.now() }] : []));
-    if (started.length === 0) continue;
-    const start = Math.min(...started.map((j) => j.start));
-    const end = Math.max(...started.map((j) => j.end));
-    stageSeconds[stage.name] = Math.round((end - start) / 10) / 100;
-    if (stage.name === 'ingest') first = start;
-  }
+/** A job's cost from what its stage jobs recorded: each stage's first start to last finish, and their CPU seconds. */
+async function queuedRunCost(ctx: ServiceContext, id: string): Promise<RunCost> {
+  const { spans } = await jobStore.progress(ctx, id);
+  const seconds = (ms: number) => Math.round(ms / 10) / 100;
+  // (publish times itself)
+  const stageSeconds = Object.fromEntries(JOB_STAGES.filter((s) => spans[s.name] && s.name !== 'publish').map((s) => [s.name, seconds(spans[s.name].end - spans[s.name].start)]));
+  const first = Math.min(Date.now(), ...Object.values(spans).map((s) => s.start));
   const cpu = await jobStore.cpuSeconds(ctx, id);
-  return { stageSeconds, wallSeconds: Math.round((Date.now() - first) / 10) / 100, cpuSeconds: Math.round(Object.values(cpu).reduce((a, b) => a + b, 0) * 100) / 100 };
+  return { stageSeconds, wallSeconds: seconds(Date.now() - first), cpuSeconds: Math.round(Object.values(cpu).reduce((a, b) => a + b, 0) * 100) / 100 };
 }
 
 /**
@@ -64,14 +57,20 @@ function stageProcessor(ctx: ServiceContext, stage: Stage<Job>, classifiers: Cla
           logger: logger.child({ job: jobId, stage: stage.name, tile }),
           classifiers,
           progress: (f) => void bullJob.updateProgress(Math.round(f * 100)).catch(() => {}),
-          runCost: () => queuedRunCost(ctx, jobId, job),
+          runCost: () => queuedRunCost(ctx, jobId),
         };
         try {
-          if (job.isPublished()) return;
-          if (stage.per === 'job') await stage.run(job, stageCtx);
-          else if (tile !== undefined) await stage.run(job, tile, stageCtx);
-          else throw new UnrecoverableError(`a ${stage.name} job without a tile`);
-          if (stage === JOB_STAGES[0]) await addStageFlow(ctx, jobId, job.plan().tiles);
+          const start = Date.now();
+          if (!job.isPublished()) {
+            if (stage.per === 'job') await stage.run(job, stageCtx);
+            else if (tile !== undefined) await stage.run(job, tile, stageCtx);
+            else throw new UnrecoverableError(`a ${stage.name} job without a tile`);
+            if (stage === JOB_STAGES[0]) {
+              await jobStore.setTiles(ctx, jobId, job.plan().tiles.length);
+              await addStageFlow(ctx, jobId, job.plan().tiles);
+            }
+          }
+          await jobStore.stageDone(ctx, jobId, stage.name, tile, { start, end: Date.now() });
         } finally {
           await job.close();
         }

@@ -1,6 +1,7 @@
 import { Worker } from 'bullmq';
 import { logger } from '../pipeline/core/logger.js';
-import type { QueueName } from '../pipeline/service/queues.js';
+import { jobStore } from '../pipeline/service/job-store.js';
+import type { QueueName, StageJobData } from '../pipeline/service/queues.js';
 import type { ServiceContext } from '../pipeline/service/service-context.js';
 import { createProcessors } from './processors.js';
 
@@ -28,7 +29,12 @@ export function runWorkers(ctx: ServiceContext, queues: QueueName[], concurrency
       // A job whose worker died twice is more likely to kill the next one than to succeed.
       maxStalledCount: 2,
     });
-    worker.on('failed', (job, err) => logger.warn({ queue: name, job: job?.id, err: err.message }, 'stage job failed'));
+    worker.on('failed', (job, err) => {
+      logger.warn({ queue: name, job: job?.id, err: err.message }, 'stage job failed');
+      // Failed for good (no retry left, bad input, or stalled too often): the job's status shows the reason.
+      const data = job?.data as StageJobData | undefined;
+      if (job?.finishedOn && data?.jobId && name !== 'schedules') void jobStore.stageFailed(ctx, data.jobId, name, data.tile, err.message).catch(() => {});
+    });
     worker.on('error', (err) => logger.error({ queue: name, err: err.message }, 'worker error'));
     return worker;
   });

@@ -5,6 +5,16 @@ import { z } from 'zod';
 import { SatError } from '../core/errors.js';
 import { validate } from './load-yaml.js';
 import { packageRoot } from '../core/package-root.js';
+import { parseAllowedOrigin } from '../raster/sources/http-source.js';
+
+/** An allow-list entry: `scheme://host[:port]` (no port: the scheme's default) or a bare host (meaning https). */
+const originEntry = z.string().superRefine((entry, ctx) => {
+  try {
+    parseAllowedOrigin(entry);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
 
 /** Settings that apply to every run (not one job's inputs: those are the job spec). */
 export const SettingsSchema = z
@@ -15,6 +25,11 @@ export const SettingsSchema = z
         blockCacheMB: z.number().int().min(0),
         httpTimeoutMs: z.number().int().positive(),
         maxWindowMegapixels: z.number().positive(),
+        /**
+         * When set, http(s) imagery may be read only from these origins (every redirect hop checked) and remote failures
+         * are reported without details. Unset: any URL (the CLI). The service sets it from service.allowedHosts.
+         */
+        allowedOrigins: z.array(originEntry).optional(),
       })
       .strict(),
     tiling: z
@@ -39,8 +54,12 @@ export const SettingsSchema = z
         artifactsDir: z.string(),
         /** Folders job inputs must lie in (after resolving symlinks); relative paths in jobs are relative to the first. */
         dataRoots: z.array(z.string()).min(1),
-        /** Hosts http(s) inputs may come from. */
-        allowedHosts: z.array(z.string()),
+        /**
+         * Origins http(s) inputs may come from: `scheme://host[:port]` (no port: 80 for http, 443 for https), e.g.
+         * `https://example.org` or `http://127.0.0.1:8081`; a bare `host` or `host:port` means https. Scheme, host and
+         * port must all match; redirects are followed only to listed origins. Empty: no URL inputs.
+         */
+        allowedHosts: z.array(originEntry),
         port: z.number().int().min(0).max(65535),
         host: z.string(),
         /** Largest request body the API accepts. */
@@ -55,8 +74,23 @@ export const SettingsSchema = z
         /** Tiles a classify worker collects into one inference batch (across jobs), and how long it waits for them. */
         /** Finished jobs older than this are deleted with their results by `sat serve` (0: kept until purged). */
         retentionDays: z.number().min(0),
+        /** Schedules: the shortest time between two runs (every, or a cron's closest firings), and how many one token may have. */
+        minScheduleIntervalMs: z.number().int().min(1000),
+        maxSchedulesPerOwner: z.number().int().min(1),
         classifyBatch: z.number().int().min(1),
         classifyBatchWaitMs: z.number().int().min(0),
+      })
+      .strict(),
+    /** Caps on what one input or job may make us read or plan: a file's header or size is a claim, not a fact. */
+    limits: z
+      .object({
+        /** Largest scene (width x height) a job may read, in megapixels, and most tiles one job's plan may have. */
+        maxSceneMegapixels: z.number().positive(),
+        maxTiles: z.number().int().positive(),
+        /** Largest regions/AOI GeoJSON file, in MiB. */
+        regionsFileMB: z.number().positive(),
+        /** Most features in a regions file. */
+        maxRegions: z.number().int().positive(),
       })
       .strict(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -84,6 +118,20 @@ function readYaml(file: string): unknown {
   } catch (err) {
     throw new SatError('E_CONFIG', `configuration file ${file} is not valid YAML: ${(err as Error).message}`);
   }
+}
+
+/**
+ * SAT_API_TOKENS: "name=token,name2=token2". A token is everything after the first '=' (base64 tokens end in '=');
+ * a pair without '=' or with an empty name is an error, not a token silently cut or dropped.
+ */
+export function parseTokenList(list: string): Record<string, string> {
+  const tokens: Record<string, string> = {};
+  for (const pair of list.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const i = pair.indexOf('=');
+    if (i <= 0) throw new SatError('E_CONFIG', 'SAT_API_TOKENS: each entry is name=token (a token is everything after the first "=")');
+    tokens[pair.slice(0, i)] = pair.slice(i + 1);
+  }
+  return tokens;
 }
 
 function deepMerge(base: any, over: any): any {
@@ -116,8 +164,7 @@ export function loadSettings(userFile?: string, env: NodeJS.ProcessEnv = process
   if (env.SAT_ARTIFACTS_DIR !== undefined) service.artifactsDir = env.SAT_ARTIFACTS_DIR;
   if (env.SAT_DATA_ROOTS !== undefined) service.dataRoots = env.SAT_DATA_ROOTS.split(path.delimiter).filter(Boolean);
   if (env.SAT_API_PORT !== undefined) service.port = Number(env.SAT_API_PORT);
-  // SAT_API_TOKENS: "name=token,name2=token2"
-  if (env.SAT_API_TOKENS !== undefined) service.tokens = Object.fromEntries(env.SAT_API_TOKENS.split(',').filter(Boolean).map((pair) => pair.split('=', 2)));
+  if (env.SAT_API_TOKENS !== undefined) service.tokens = parseTokenList(env.SAT_API_TOKENS);
   if (Object.keys(service).length) fromEnv.service = service;
   merged = deepMerge(merged, fromEnv);
   return parseSettings(merged, userFile ? `${userFile} (over the defaults)` : defaultFile);

@@ -1,6 +1,6 @@
-import { readFileSync, statSync } from 'node:fs';
 import type { Feature, Geometry, MultiPolygon, Polygon, Position } from 'geojson';
 import { SatError } from '../core/errors.js';
+import { readInputFile } from '../core/read-input.js';
 import { parseCrs, WGS84, type Crs } from './crs.js';
 
 export interface VectorFeature {
@@ -8,8 +8,8 @@ export interface VectorFeature {
   index: number;
   geometry: Geometry;
   properties: Record<string, unknown>;
-  /** The Feature's own "id" member, if any. */
-  featureId?: string | number;
+  /** The Feature's own "id" member, if any, as in the file (RFC 7946: a string or a number; not checked here). */
+  featureId?: unknown;
 }
 
 export interface VectorLayer {
@@ -20,29 +20,72 @@ export interface VectorLayer {
 
 const SUPPORTED = new Set(['Point', 'MultiPoint', 'LineString', 'MultiLineString', 'Polygon', 'MultiPolygon']);
 
+export interface ReadGeoJsonOptions {
+  /** Largest file read (default DEFAULT_MAX_INPUT_BYTES, 256 MiB); larger files, FIFOs and devices are refused. */
+  maxBytes?: number;
+  /** Most features accepted (default: no cap); counted before the JSON is parsed, so a huge collection costs no memory. */
+  maxFeatures?: number;
+  /** Names the input and the settings behind the caps in messages ("regions file", "limits.regionsFileMB"). */
+  what?: string;
+  bytesSetting?: string;
+  featuresSetting?: string;
+  crs?: Crs;
+}
+
 /**
  * Reads GeoJSON (a FeatureCollection, a Feature, or a bare geometry) from a file or an object, checking its structure
  * and coordinates. Its CRS comes from `options.crs` when given (the user knows better, e.g. files whose `crs`
- * member is wrong), else from the legacy `crs` member, else EPSG:4326 (RFC 7946).
+ * member is wrong), else from the legacy `crs` member, else EPSG:4326 (RFC 7946). A file is read with a size cap
+ * and must be a regular file (see readInputFile).
  */
-export function readGeoJson(input: string | object, options: { maxBytes?: number; crs?: Crs } = {}): VectorLayer {
-  const source = typeof input === 'string' ? input : '(GeoJSON object)';
-  let doc: unknown = input;
-  if (typeof input === 'string') {
-    const maxBytes = options.maxBytes ?? 512 * 1024 * 1024;
-    let size: number;
-    try {
-      size = statSync(input).size;
-    } catch {
-      throw new SatError('E_NOT_FOUND', `${input}: no such file`);
-    }
-    if (size > maxBytes) throw new SatError('E_LIMIT', `${input}: ${size} bytes is larger than the GeoJSON limit of ${maxBytes} bytes`);
-    try {
-      doc = JSON.parse(readFileSync(input, 'utf8'));
-    } catch (err) {
-      throw new SatError('E_INPUT', `${input}: not valid JSON (${(err as Error).message})`);
-    }
+export function readGeoJson(input: string | object, options: ReadGeoJsonOptions = {}): VectorLayer {
+  if (typeof input !== 'string') return parseGeoJson(input, '(GeoJSON object)', options);
+  const bytes = readInputFile(input, { maxBytes: options.maxBytes, what: options.what ?? 'GeoJSON file', setting: options.bytesSetting });
+  return readGeoJsonBytes(bytes, input, options);
+}
+
+/** readGeoJson of a file's bytes already read (e.g. to checksum them too); `source` names it in messages. */
+export function readGeoJsonBytes(bytes: Buffer, source: string, options: ReadGeoJsonOptions = {}): VectorLayer {
+  if (options.maxFeatures !== undefined) {
+    const n = countFeatures(bytes);
+    if (n > options.maxFeatures) throw tooManyFeatures(source, n, options);
   }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw new SatError('E_INPUT', `${source}: not valid JSON (${(err as Error).message})`);
+  }
+  return parseGeoJson(doc, source, options);
+}
+
+function tooManyFeatures(source: string, n: number, options: ReadGeoJsonOptions): SatError {
+  const setting = options.featuresSetting ? ` (setting ${options.featuresSetting})` : '';
+  return new SatError('E_LIMIT', `${source}: ${n} features are more than the limit of ${options.maxFeatures} for a ${options.what ?? 'GeoJSON file'}${setting}`);
+}
+
+const FEATURE = Buffer.from('"Feature"');
+const TYPE = Buffer.from('"type"');
+
+/**
+ * Features in GeoJSON text without parsing it: occurrences of `"type": "Feature"` (whitespace allowed around the
+ * colon). Fast (a byte scan), and exact for ordinary files; the count after parsing is checked as well.
+ */
+function countFeatures(bytes: Buffer): number {
+  let n = 0;
+  const space = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+  for (let at = bytes.indexOf(FEATURE); at >= 0; at = bytes.indexOf(FEATURE, at + FEATURE.length)) {
+    let k = at - 1;
+    while (k >= 0 && space(bytes[k])) k--;
+    if (k < 0 || bytes[k] !== 0x3a) continue; // ':'
+    k--;
+    while (k >= 0 && space(bytes[k])) k--;
+    if (k + 1 >= TYPE.length && bytes.subarray(k + 1 - TYPE.length, k + 1).equals(TYPE)) n++;
+  }
+  return n;
+}
+
+function parseGeoJson(doc: unknown, source: string, options: ReadGeoJsonOptions): VectorLayer {
   const fail = (why: string): never => {
     throw new SatError('E_INPUT', `${source}: ${why}`);
   };
@@ -55,6 +98,7 @@ export function readGeoJson(input: string | object, options: { maxBytes?: number
   if (obj.type === 'FeatureCollection') {
     if (!Array.isArray(obj.features)) fail('FeatureCollection without a "features" array');
     raw = obj.features as Feature[];
+    if (options.maxFeatures !== undefined && raw.length > options.maxFeatures) throw tooManyFeatures(source, raw.length, options);
   } else if (obj.type === 'Feature') {
     raw = [obj as Feature];
   } else if (typeof obj.type === 'string' && (SUPPORTED.has(obj.type) || obj.type === 'GeometryCollection')) {
@@ -70,7 +114,7 @@ export function readGeoJson(input: string | object, options: { maxBytes?: number
     if (!SUPPORTED.has(geometry.type)) fail(`${what}: unsupported geometry type ${JSON.stringify(geometry.type)}`);
     checkCoordinates(geometry, crs, (why) => fail(`${what}: ${why}`));
     const properties = (f.properties ?? {}) as Record<string, unknown>;
-    const featureId = (f as { id?: string | number }).id;
+    const featureId = (f as { id?: unknown }).id;
     return { index, geometry, properties, ...(featureId !== undefined && { featureId }) };
   });
   return { source, crs, features };

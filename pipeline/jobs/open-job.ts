@@ -36,12 +36,12 @@ export class PredictionJob {
     work: string,
     /** Where the finished folder goes (publish moves it there); its manifest says the job is done. */
     readonly out: string,
-    protected readonly settings: Pick<Settings, 'raster'>,
+    protected readonly settings: Pick<Settings, 'raster' | 'limits'>,
   ) {
     this.dir = new JobDir(work);
   }
 
-  static open(inputs: PredictionInputs, folders: { work: string; out: string }, settings: Pick<Settings, 'raster'>): PredictionJob {
+  static open(inputs: PredictionInputs, folders: { work: string; out: string }, settings: Pick<Settings, 'raster' | 'limits'>): PredictionJob {
     return new PredictionJob(inputs, readModelMetadata(inputs.model), packageHash(inputs.model), folders.work, folders.out, settings);
   }
 
@@ -95,7 +95,7 @@ export class Job extends PredictionJob {
     readonly specText: string,
     metadata: ModelMetadata,
     folders: { work: string; out: string },
-    settings: Pick<Settings, 'raster'>,
+    settings: Pick<Settings, 'raster' | 'limits'>,
   ) {
     super({ imagery: spec.imagery, aux: spec.aux, aoi: spec.aoi, model: spec.model }, metadata, packageHash(spec.model), folders.work, folders.out, settings);
     this.period = periodRange(spec.period);
@@ -103,7 +103,7 @@ export class Job extends PredictionJob {
   }
 
   /** Opens a job: reads the model's metadata and checks the spec against it (cheap checks, before any stage runs). */
-  static openJob(spec: JobSpec, specText: string, folders: { work: string; out: string }, settings: Pick<Settings, 'raster'>): Job {
+  static openJob(spec: JobSpec, specText: string, folders: { work: string; out: string }, settings: Pick<Settings, 'raster' | 'limits'>): Job {
     const metadata = readModelMetadata(spec.model);
     if (spec.report.choroplethClass && !metadata.classes.some((c) => c.name === spec.report.choroplethClass)) {
       throw new SatError('E_CONFIG', `report.choroplethClass '${spec.report.choroplethClass}' is not a class of the model (${metadata.classes.map((c) => c.name).join(', ')})`);
@@ -113,7 +113,7 @@ export class Job extends PredictionJob {
 
   /** The official regions, loaded (and checked) on first use: tile stages never need them. */
   regions(): RegionSet {
-    this.regionSet ??= loadRegions(this.spec.regions.file, this.spec.regions.idField);
+    this.regionSet ??= loadRegions(this.spec.regions.file, this.spec.regions.idField, { limits: this.settings.limits });
     return this.regionSet;
   }
 }

@@ -1,7 +1,7 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { isSatError } from '../core/errors.js';
+import { isSatError, SatError } from '../core/errors.js';
 import { csvField } from '../export/csv-field.js';
 import { JobDir, RESULT_FILES, resultFile } from '../jobs/job-dir.js';
 import { sdmxMapping, statisticsToSdmxCsv } from '../export/statistics-sdmx.js';
@@ -20,16 +20,33 @@ declare module 'fastify' {
   }
 }
 
-/** Bearer token → its name, compared in constant time. */
+/** A non-negative integer query parameter, or its default. */
+function pageNumber(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!/^\d{1,9}$/.test(value)) throw new SatError('E_INPUT', `${name} must be a non-negative integer`);
+  return Number(value);
+}
+
+/** Errors of a Redis command made while Redis is unreachable (ioredis, fail-fast connection). */
+function isRedisUnavailable(err: Error): boolean {
+  return /enableOfflineQueue|Connection is closed|ECONNREFUSED|MaxRetriesPerRequest|Reached the max retries|ETIMEDOUT|EPIPE/i.test(`${err.name} ${err.message}`);
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * Bearer token → its name. Both sides are hashed first, so every comparison is of equal length and constant time,
+ * and every token is compared (no early exit that would tell how far down the list a match was).
+ */
 function ownerOf(tokens: Record<string, string>, header: string | undefined): string | null {
   const match = /^Bearer (.+)$/.exec(header ?? '');
   if (!match) return null;
-  const given = Buffer.from(match[1]);
+  const given = sha256(match[1]);
+  let owner: string | null = null;
   for (const [name, token] of Object.entries(tokens)) {
-    const expected = Buffer.from(token);
-    if (expected.length === given.length && timingSafeEqual(expected, given)) return name;
+    if (timingSafeEqual(sha256(token), given) && owner === null) owner = name;
   }
-  return null;
+  return owner;
 }
 
 /**
@@ -41,10 +58,20 @@ export async function buildApi(ctx: ServiceContext): Promise<FastifyInstance> {
   const app = Fastify({ bodyLimit: ctx.settings.service.bodyLimitKB * 1024, logger: false });
   app.decorateRequest('owner', '');
 
+  await ctx.ready();
   app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
     if (isSatError(err)) return reply.code(err.code === 'E_NOT_FOUND' ? 404 : 400).send({ error: err.message });
+    if (ctx.redis.status !== 'ready' || isRedisUnavailable(err)) return reply.code(503).header('retry-after', '5').send({ error: 'the job store (Redis) is unavailable; try again shortly' });
     if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message });
     return reply.code(500).send({ error: 'internal error' });
+  });
+
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    // Answers carry one user's data: never kept by a shared cache.
+    if (req.url !== '/health') reply.header('cache-control', 'no-store');
+    // Result files (the HTML report above all) are shown as documents of their own: no script, nothing fetched.
+    if (req.url.includes('/results/')) reply.header('content-security-policy', "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox");
   });
 
   app.addHook('onRequest', async (req, reply) => {
@@ -64,16 +91,24 @@ export async function buildApi(ctx: ServiceContext): Promise<FastifyInstance> {
   const ownJob = own('job', (id) => jobStore.get(ctx, id));
   const ownSchedule = own('schedule', (id) => scheduleStore.get(ctx, id));
 
-  app.get('/health', async () => ({ ok: (await ctx.redis.ping()) === 'PONG' }));
+  app.get('/health', async (_req, reply) => {
+    const ok = await ctx.redis.ping().then((r) => r === 'PONG', () => false);
+    return reply.code(ok ? 200 : 503).send({ ok });
+  });
   app.get('/openapi.json', async () => openApiDocument());
 
   app.post('/jobs', async (req, reply) => {
     const job = await submitJob(ctx, req.owner, req.body);
     return reply.code(201).send(await jobStatus(ctx, job));
   });
-  app.get('/jobs', async (req) => {
-    const ids = await jobStore.list(ctx, req.owner);
+  app.get<{ Querystring: { offset?: string; limit?: string } }>('/jobs', async (req, reply) => {
+    const offset = pageNumber(req.query.offset, 0, 'offset');
+    const limit = Math.min(pageNumber(req.query.limit, 100, 'limit'), 1000);
+    const { ids, total } = await jobStore.list(ctx, req.owner, offset, limit);
     const jobs = (await Promise.all(ids.map((id) => jobStore.get(ctx, id)))).filter((j) => j !== null);
+    // Newest first; X-Total-Count and a Link to the next page when there is one.
+    reply.header('x-total-count', String(total));
+    if (offset + ids.length < total) reply.header('link', `</jobs?offset=${offset + ids.length}&limit=${limit}>; rel="next"`);
     return Promise.all(jobs.map((j) => jobStatus(ctx, j)));
   });
   app.get<{ Params: { id: string } }>('/jobs/:id', async (req, reply) => {
@@ -83,10 +118,13 @@ export async function buildApi(ctx: ServiceContext): Promise<FastifyInstance> {
   app.delete<{ Params: { id: string }; Querystring: { purge?: string } }>('/jobs/:id', async (req, reply) => {
     const job = await ownJob(req, reply);
     if (!job) return;
+    const status = await jobStatus(ctx, job);
     if (req.query.purge === 'true') {
-      await purgeJob(ctx, job, await jobStatus(ctx, job));
+      await purgeJob(ctx, job, status);
       return reply.code(204).send();
     }
+    // Cancelling a finished job would change nothing but its label: its results stay what they are.
+    if (status.state !== 'queued' && status.state !== 'running') return reply.code(409).send({ error: `job ${job.id} is ${status.state}: nothing to cancel (?purge=true deletes it)` });
     await cancelJob(ctx, job);
     return jobStatus(ctx, { ...job, cancelled: true });
   });

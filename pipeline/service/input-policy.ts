@@ -2,10 +2,12 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { SatError } from '../core/errors.js';
 import { isUrl, resolveJobPaths, type JobSpec } from '../jobs/job-spec.js';
+import { isOriginAllowed } from '../raster/sources/http-source.js';
 
 export interface InputPolicy {
   /** Absolute folders inputs must lie in; relative paths start at the first. */
   dataRoots: string[];
+  /** Origins (service.allowedHosts: `scheme://host[:port]`, or a bare host meaning https:443) URL imagery may come from. */
   allowedHosts: string[];
 }
 
@@ -16,7 +18,8 @@ const inside = (root: string, file: string) => {
 
 /**
  * A submitted job may read only what the deployment allows: files inside the data roots — after resolving
- * symlinks, so a link pointing out of a root is refused like `../` — and http(s) imagery from allow-listed hosts.
+ * symlinks, so a link pointing out of a root is refused like `../` — and http(s) imagery from allow-listed origins
+ * (scheme, host and port must match an entry; the workers check again, redirect hops included, before connecting).
  * Each refusal names the field and the reason; the paths are not echoed beyond what the user sent.
  */
 export function applyInputPolicy(spec: JobSpec, policy: InputPolicy): JobSpec {
@@ -30,8 +33,16 @@ export function applyInputPolicy(spec: JobSpec, policy: InputPolicy): JobSpec {
   return resolveJobPaths(spec, (p, what) => {
     if (isUrl(p)) {
       if (what !== 'imagery') throw new SatError('E_INPUT', `${what}: only the imagery may be a URL`);
-      const host = new URL(p).hostname;
-      if (!policy.allowedHosts.includes(host)) throw new SatError('E_INPUT', `${what}: host ${host} is not an allowed input host`);
+      let url: URL;
+      try {
+        url = new URL(p);
+      } catch {
+        throw new SatError('E_INPUT', `${what}: invalid URL`);
+      }
+      if (!isOriginAllowed(url, policy.allowedHosts)) {
+        // url.host carries the port when it is not the scheme's default.
+        throw new SatError('E_INPUT', `${what}: host ${url.host} is not an allowed input host for ${url.protocol.slice(0, -1)} (scheme, host and port must match an entry of service.allowedHosts)`);
+      }
       return p;
     }
     if (p.includes('\0')) throw new SatError('E_INPUT', `${what}: invalid path`);

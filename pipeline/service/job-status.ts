@@ -1,13 +1,13 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
+import path from 'node:path';
 import { rm } from 'node:fs/promises';
-import type { Job } from 'bullmq';
 import { SatError } from '../core/errors.js';
 import { JobDir, RESULT_FILES } from '../jobs/job-dir.js';
 import { readJobPlan } from '../jobs/job-plan.js';
 import { JOB_STAGES } from '../stages/index.js';
 import type { StageName } from '../stages/stage.js';
 import { jobStore, type StoredJob } from './job-store.js';
-import { stageJobId, stageJobs, type QueueName } from './queues.js';
+import { stageJobId, stageJobs } from './queues.js';
 import type { ServiceContext } from './service-context.js';
 
 export type JobState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
@@ -40,38 +40,43 @@ function plannedTiles(ctx: ServiceContext, id: string): string[] {
   return existsSync(work.plan) ? readJobPlan(work).tiles : [];
 }
 
-async function states(ctx: ServiceContext, queue: QueueName, ids: string[]): Promise<{ done: number; failed: number; reasons: string[] }> {
-  const jobs = (await Promise.all(ids.map((id) => ctx.queue(queue).getJob(id)))) as (Job | undefined)[];
-  let done = 0;
-  let failed = 0;
-  const reasons: string[] = [];
-  for (const j of jobs) {
-    if (!j) continue;
-    if (j.finishedOn && !j.failedReason) done++;
-    else if (j.failedReason && j.finishedOn) {
-      // finishedOn with a reason: failed for good (a retry pending has no finishedOn).
-      failed++;
-      reasons.push(j.failedReason);
-    }
-  }
-  return { done, failed, reasons };
+/**
+ * A failure reason as API users may see it: paths relative to the data roots (as they wrote them in the job), the
+ * any other absolute path (the service's own folders included) by its file name only, and no quoted file content.
+ */
+export function publicReason(ctx: ServiceContext, reason: string | null): string | null {
+  if (reason === null) return null;
+  const roots = ctx.dataRoots.flatMap((r) => [r, safeRealpath(r)]).sort((a, b) => b.length - a.length);
+  let text = reason;
+  for (const root of roots) text = text.split(`${root}${path.sep}`).join('').split(root).join('(data root)');
+  text = text.replace(/(?:\/[\w.+@-]+){2,}/g, (p) => path.basename(p));
+  // JSON.parse quotes the start of what it could not parse: that is the file's content, not the user's to see.
+  return text.replace(/"[^"]*"\.\.\. is not valid JSON/g, 'is not valid JSON').replace(/, "[^"]*" is not valid JSON/g, ' is not valid JSON');
 }
 
-/** A job's state, per-stage progress and error, from its BullMQ stage jobs. */
+function safeRealpath(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/**
+ * A job's state, per-stage progress and error, from the counters its stage jobs keep (jobStore.progress): a few small
+ * Redis reads whatever the number of tiles, never the plan.
+ */
 export async function jobStatus(ctx: ServiceContext, job: StoredJob): Promise<JobStatus> {
   const id = job.id;
   const out = new JobDir(ctx.jobDir(id, 'out'));
   const complete = out.isPublished();
-  const stages: StageProgress[] = [];
-  const reasons: string[] = [];
-  for (const { stage, ids } of stageJobs(id, complete ? [] : plannedTiles(ctx, id))) {
-    // Once complete, tiles are no longer listed (the plan is gone): every stage is done.
-    const s = complete ? { done: 1, failed: 0, reasons: [] } : await states(ctx, stage.name, ids);
-    stages.push({ stage: stage.name, done: s.done, total: complete ? 1 : Math.max(ids.length, stage.per === 'tile' ? 0 : 1), failed: s.failed });
-    reasons.push(...s.reasons);
-  }
-  // A failed child fails its parents with a generic message: report the first real reason.
-  const reason = reasons.find((r) => !/^child .* failed$/i.test(r)) ?? reasons[0] ?? null;
+  const p = await jobStore.progress(ctx, id);
+  const stages: StageProgress[] = JOB_STAGES.map((s) => {
+    const total = s.per === 'tile' ? p.tiles : 1;
+    return { stage: s.name, done: complete ? total : p.done[s.name], total, failed: p.failed[s.name] };
+  });
+  // The first stage (in pipeline order) that failed for good says why.
+  const reason = JOB_STAGES.map((s) => p.reasons[s.name]).find((r) => r !== undefined) ?? null;
   const progress = complete ? 1 : stages.reduce((a, s, i) => a + JOB_STAGES[i].weight * (s.total ? s.done / s.total : 0), 0);
   const anyStarted = stages.some((s) => s.done > 0) || (await ctx.queue('ingest').getJob(stageJobId(id, 'ingest')))?.processedOn !== undefined;
   const state: JobState = job.cancelled ? 'cancelled' : complete ? 'completed' : reason ? 'failed' : anyStarted ? 'running' : 'queued';
@@ -81,7 +86,7 @@ export async function jobStatus(ctx: ServiceContext, job: StoredJob): Promise<Jo
     state,
     progress: Math.round(progress * 1000) / 1000,
     stages,
-    error: state === 'failed' || state === 'cancelled' ? (reason ?? (job.cancelled ? 'cancelled' : null)) : null,
+    error: state === 'failed' || state === 'cancelled' ? publicReason(ctx, reason ?? (job.cancelled ? 'cancelled' : null)) : null,
     submitted: new Date(job.submitted).toISOString(),
     scheduleId: job.scheduleId,
     results: complete ? RESULT_FILES.filter((r) => existsSync(out.path(r.file))).map((r) => r.name) : [],

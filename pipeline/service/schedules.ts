@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { validate } from '../config/load-yaml.js';
 import { SatError } from '../core/errors.js';
@@ -53,6 +54,14 @@ export const scheduleStore = {
 /** Validates the request (the job's inputs against the policy, now rather than at the first run) and starts the scheduler. */
 export async function createSchedule(ctx: ServiceContext, owner: string, body: unknown): Promise<StoredSchedule> {
   const request = validate(ScheduleRequestSchema, body, 'invalid schedule', 'E_CONFIG');
+  const { minScheduleIntervalMs, maxSchedulesPerOwner } = ctx.settings.service;
+  const interval = request.every ?? shortestCronInterval(request.cron!);
+  if (interval < minScheduleIntervalMs) {
+    throw new SatError('E_INPUT', `invalid schedule: runs would be ${interval / 1000} s apart, less than the ${minScheduleIntervalMs / 1000} s this service allows (service.minScheduleIntervalMs)`);
+  }
+  if ((await ctx.redis.zcard(ctx.key('schedules', owner))) >= maxSchedulesPerOwner) {
+    throw new SatError('E_INPUT', `invalid schedule: you have ${maxSchedulesPerOwner} schedules, the most one token may have (service.maxSchedulesPerOwner); delete one first`);
+  }
   const id = `sched-${randomBytes(4).toString('hex')}`;
   checkSubmittedJob(ctx, { period: '2000-01-01', ...(body as { spec: object }).spec }, id);
   const schedule: StoredSchedule = { id, owner, spec: (body as { spec: Record<string, unknown> }).spec, every: request.every ?? null, cron: request.cron ?? null, created: Date.now() };
@@ -69,6 +78,18 @@ export async function createSchedule(ctx: ServiceContext, owner: string, body: u
     throw new SatError('E_INPUT', `invalid schedule: ${(err as Error).message}`);
   }
   return schedule;
+}
+
+/** The shortest time between two firings of a cron pattern (UTC) over its next 100 firings; invalid patterns are refused. */
+function shortestCronInterval(pattern: string): number {
+  let firings: number[];
+  try {
+    const it = CronExpressionParser.parse(pattern, { tz: 'UTC' });
+    firings = Array.from({ length: 100 }, () => it.next().getTime());
+  } catch (err) {
+    throw new SatError('E_INPUT', `invalid schedule: cron '${pattern}': ${(err as Error).message}`);
+  }
+  return Math.min(...firings.slice(1).map((t, i) => t - firings[i]));
 }
 
 export async function deleteSchedule(ctx: ServiceContext, schedule: StoredSchedule): Promise<void> {

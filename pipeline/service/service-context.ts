@@ -16,14 +16,28 @@ export class ServiceContext {
   readonly prefix: string;
   readonly artifactsDir: string;
   readonly dataRoots: string[];
+  /**
+   * The settings given, except that raster.allowedOrigins is service.allowedHosts: every raster the service's workers
+   * open over http(s) is held to the submission allow-list (each redirect hop too), not only the job spec's check.
+   */
+  readonly settings: Settings;
   private readonly queues = new Map<QueueName, Queue>();
 
-  constructor(readonly settings: Settings) {
+  /**
+   * `waits` (workers): commands wait while Redis is away, so a Redis restart is waited out, not failed.
+   * `fails-fast` (the API): a command fails at once while Redis is unreachable, so requests get a 503 in time
+   * instead of hanging.
+   */
+  constructor(
+    settings: Settings,
+    readonly onRedisDown: 'waits' | 'fails-fast' = 'waits',
+  ) {
+    this.settings = { ...settings, raster: { ...settings.raster, allowedOrigins: settings.service.allowedHosts } };
     const s = settings.service;
     this.prefix = s.prefix;
-    // BullMQ workers block on Redis: no retry limit per command, so a Redis restart is waited out, not failed.
-    this.connection = { url: s.redisUrl, maxRetriesPerRequest: null };
-    this.redis = new Redis(s.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+    const options = onRedisDown === 'waits' ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 1000 };
+    this.connection = { url: s.redisUrl, ...options };
+    this.redis = new Redis(s.redisUrl, { ...options, lazyConnect: false });
     this.redis.on('error', () => {}); // reconnects on its own; commands wait meanwhile
     this.artifactsDir = path.resolve(packageRoot(), s.artifactsDir);
     this.dataRoots = s.dataRoots.map((r) => path.resolve(packageRoot(), r));
@@ -54,8 +68,20 @@ export class ServiceContext {
     return path.join(this.artifactsDir, 'jobs', id, part);
   }
 
+  /** Resolves once Redis answers, or after `ms` (a fail-fast context starts without Redis and answers 503 meanwhile). */
+  async ready(ms = 2000): Promise<void> {
+    if (this.redis.status === 'ready') return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.redis.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   async close(): Promise<void> {
-    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => {})));
     this.redis.disconnect();
   }
 }

@@ -26,11 +26,17 @@ export const ingest: JobStage = {
       throw new SatError('E_INPUT', `the auxiliary raster ${aux.info.source} is ${aux.info.width} x ${aux.info.height}, the imagery ${scene.width} x ${scene.height}: not the same grid`);
     }
     checkRecipeFits(job.metadata.recipe, scene, aux !== undefined);
+    const { maxSceneMegapixels, maxTiles } = ctx.settings.limits;
+    const megapixels = (scene.width * scene.height) / 1e6;
+    if (megapixels > maxSceneMegapixels) {
+      throw new SatError('E_INPUT', `${scene.source} is ${scene.width} x ${scene.height} px (${Math.round(megapixels)} Mpx), more than a job may read (limits.maxSceneMegapixels: ${maxSceneMegapixels})`);
+    }
     const tiling = modelTiling(job.metadata, ctx.settings.tiling);
     const aoi = job.inputs.aoi;
     const selected = aoi ? selectTilesForAoi(scene, { tileSize: tiling.tileSize, halo: 0 }, readAoi(aoi)).grid.tiles.map((t) => t.id) : undefined;
     const { grid } = predictionPlan(scene, tiling, selected);
     if (grid.tiles.length === 0) throw new SatError('E_INPUT', `the AOI ${aoi} touches no tile of ${scene.source}`);
+    if (grid.tiles.length > maxTiles) throw new SatError('E_INPUT', `${scene.source} needs ${grid.tiles.length} tiles of ${tiling.tileSize} px, more than one job may have (limits.maxTiles: ${maxTiles})`);
     if (scene.epsg === null) ctx.logger.warn({ source: scene.source }, 'the scene has a user-defined CRS without an EPSG code; the prediction GeoTIFFs carry no CRS');
     const plan: JobPlan = { scene, tileSize: tiling.tileSize, halo: tiling.halo, tiles: grid.tiles.map((t) => t.id) };
     await writeFileAtomic(job.dir.plan, JSON.stringify(plan));

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { RegionalAssessment } from '../assess/assess-regions.js';
@@ -21,6 +21,7 @@ export interface JobResult {
 
 /** A job may replace an earlier job's output, never a directory holding anything else. */
 function checkOutputTarget(dir: string): void {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new SatError('E_INPUT', `output ${dir} exists and is not a directory; choose another`);
   if (existsSync(dir) && readdirSync(dir).length > 0 && !existsSync(path.join(dir, JOB_LAYOUT.manifest))) {
     throw new SatError('E_INPUT', `output directory ${dir} exists and is not an earlier job's output; choose another`);
   }

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { MultiPolygon, Polygon } from 'geojson';
 import { SatError } from '../core/errors.js';
+import { readInputFile } from '../core/read-input.js';
 import type { Crs } from '../geo/crs.js';
-import { isAreal, readGeoJson } from '../geo/read-geojson.js';
-import { findSelfIntersection } from '../geo/self-intersection.js';
+import { isAreal, readGeoJsonBytes } from '../geo/read-geojson.js';
+import { findRingProblem, findSelfIntersection } from '../geo/self-intersection.js';
 import { reprojectGeometry } from '../geo/reproject-geometry.js';
 
 /** An official region: an id and its area. */
@@ -21,14 +21,28 @@ export interface RegionSet {
   regions: Region[];
 }
 
+/** Caps on a regions file (settings `limits`; these are the defaults of config/default.yaml). */
+export interface RegionLimits {
+  /** Largest regions file, in MiB: official boundary sets are a few MB to ~100 MB (US counties, full resolution: ~30 MB). */
+  regionsFileMB: number;
+  /** Most regions (features) in one file: US census tracts ~85k, EU LAU ~100k, GADM level 3 ~145k. */
+  maxRegions: number;
+}
+
+export const DEFAULT_REGION_LIMITS: RegionLimits = { regionsFileMB: 256, maxRegions: 200_000 };
+
 /**
  * Official regions from GeoJSON: each a Polygon or MultiPolygon with a unique id in the property `idField`
- * (or, for `id`, the Feature's own id member when no property has that name). Refuses,
- * naming the feature, what would give silently wrong statistics: a missing or duplicate id, a non-areal or
- * self-intersecting geometry.
+ * (or, for `id`, the Feature's own id member when no property has that name). Refuses, naming the feature, what
+ * would give silently wrong statistics: a missing, non-scalar or duplicate id, a non-areal or self-intersecting
+ * geometry, a hole outside its shell or inside another hole, parts of a multipolygon inside one another; and an
+ * empty collection. The file is read once (regular files only), capped by `limits` in size and feature count.
  */
-export function loadRegions(file: string, idField: string, options: { crs?: Crs } = {}): RegionSet {
-  const layer = readGeoJson(file, { crs: options.crs });
+export function loadRegions(file: string, idField: string, options: { crs?: Crs; limits?: Partial<RegionLimits> } = {}): RegionSet {
+  const limits = { ...DEFAULT_REGION_LIMITS, ...options.limits };
+  const bytes = readInputFile(file, { maxBytes: Math.floor(limits.regionsFileMB * 1024 * 1024), what: 'regions file', setting: 'limits.regionsFileMB' });
+  const layer = readGeoJsonBytes(bytes, file, { crs: options.crs, maxFeatures: limits.maxRegions, what: 'regions file', featuresSetting: 'limits.maxRegions' });
+  if (layer.features.length === 0) throw new SatError('E_INPUT', `${file}: no features: a regions file needs at least one Polygon or MultiPolygon region`);
   const seen = new Map<string, number>();
   const regions = layer.features.map((f) => {
     const where = `${file}: feature ${f.index}`;
@@ -37,19 +51,29 @@ export function loadRegions(file: string, idField: string, options: { crs?: Crs 
       const fields = Object.keys(f.properties);
       throw new SatError('E_INPUT', `${where} has no "${idField}" (its fields: ${fields.length ? fields.join(', ') : 'none'})`);
     }
+    if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') {
+      const shown = JSON.stringify(raw) ?? String(raw);
+      throw new SatError('E_INPUT', `${where} has a non-scalar "${idField}" ${shown.length > 60 ? `${shown.slice(0, 60)}...` : shown}; ids must be strings or numbers`);
+    }
     const id = typeof raw === 'number' ? raw : String(raw);
     const key = String(id);
     if (seen.has(key)) throw new SatError('E_INPUT', `${where} repeats the id ${JSON.stringify(id)} of feature ${seen.get(key)}`);
     seen.set(key, f.index);
     if (!isAreal(f.geometry)) throw new SatError('E_INPUT', `${where} (${key}) is a ${f.geometry.type}; regions must be polygons`);
-    const crossing = findSelfIntersection(f.geometry as Polygon | MultiPolygon);
+    const geometry = f.geometry as Polygon | MultiPolygon;
+    const crossing = findSelfIntersection(geometry);
     if (crossing) {
       const [x, y] = crossing;
       throw new SatError('E_INPUT', `${where} (${key}) is self-intersecting (first crossing near ${x}, ${y}); repair it first (e.g. ST_MakeValid)`);
     }
-    return { id, geometry: f.geometry as Polygon | MultiPolygon };
+    const rings = findRingProblem(geometry);
+    if (rings) {
+      const [x, y] = rings.at;
+      throw new SatError('E_INPUT', `${where} (${key}) is an invalid polygon: ${rings.message} (near ${x}, ${y}); repair it first (e.g. ST_MakeValid)`);
+    }
+    return { id, geometry };
   });
-  const checksum = createHash('sha256').update(readFileSync(file)).digest('hex');
+  const checksum = createHash('sha256').update(bytes).digest('hex');
   return { source: file, crs: layer.crs, checksum, regions };
 }
 

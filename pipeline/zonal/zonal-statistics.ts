@@ -80,6 +80,15 @@ export interface ZonalOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/**
+ * Coverage below this is floating-point residue of exact coverage (a region touching a cell along an edge or at a
+ * vertex computes as ~1e-12, not 0): such a sliver cell is not "in" the zone for the cell-set statistics (min, max,
+ * median, quantiles, majority, minority, variety, range, the classes present), and not taken at all when every
+ * taken cell counts fully (coverageWeight 'none'). Its ≤1e-9 share still enters the coverage-weighted sums
+ * (count, sum, mean, std, weighted), which it cannot move noticeably.
+ */
+export const SLIVER_COVERAGE = 1e-9;
+
 const coverageBy: Record<CoverageMethod, (p: PixelRing[][], w: PixelWindow) => Float64Array> = {
   exact: exactCoverage,
   centroid: centroidCoverage,
@@ -100,7 +109,7 @@ export async function zonalStatistics(raster: RasterReader, zones: Zone[], optio
     const acc = new ZoneAccumulator(Boolean(options.weights), Boolean(options.categorical), options.detail ? (options.quantiles ?? [0.25, 0.75]) : null);
     tables.push(
       await scanZone(raster, zone, options, cached ? cached[k] : null, {
-        value: (v, c, w, col, row) => acc.add(v, c, w, options.cellArea ? options.cellArea(col, row) * c : 0),
+        value: (v, c, w, col, row, sliver) => acc.add(v, c, w, options.cellArea ? options.cellArea(col, row) * c : 0, sliver),
         nodata: (c) => (acc.nodata += c),
         nan: (c) => (acc.nan += c),
       }),
@@ -135,7 +144,8 @@ export async function zoneCells(raster: RasterReader, zone: Zone, options: Zonal
 }
 
 interface CellVisitor {
-  value(v: number, coverage: number, weight: number, col: number, row: number): void;
+  /** `sliver`: the cell's coverage is below SLIVER_COVERAGE (in the sums, not in the cell-set statistics). */
+  value(v: number, coverage: number, weight: number, col: number, row: number, sliver: boolean): void;
   nodata(coverage: number): void;
   nan(coverage: number): void;
 }
@@ -187,6 +197,8 @@ async function scanZone(raster: RasterReader, zone: Zone, options: ZonalOptions,
     for (let i = 0; i < coverage.length; i++) {
       const covered = coverage[i];
       if (covered === 0 || covered < minCoverage || (mask && !mask[i])) continue;
+      const sliver = covered < SLIVER_COVERAGE;
+      if (sliver && fullWeight) continue;
       const c = fullWeight ? 1 : covered;
       let v = values[i];
       if (v !== v || v === nodata) {
@@ -197,7 +209,7 @@ async function scanZone(raster: RasterReader, zone: Zone, options: ZonalOptions,
       } else {
         v = v * scale + offset;
       }
-      visit.value(v, c, weights ? weights[i] : 1, part.col + (i % part.width), part.row + Math.floor(i / part.width));
+      visit.value(v, c, weights ? weights[i] : 1, part.col + (i % part.width), part.row + Math.floor(i / part.width), sliver);
     }
   }
   return table;
@@ -226,21 +238,23 @@ class ZoneAccumulator {
     private readonly detail: number[] | null,
   ) {}
 
-  add(v: number, c: number, w: number, area: number): void {
+  /** A sliver (see SLIVER_COVERAGE) enters the weighted sums only. */
+  add(v: number, c: number, w: number, area: number, sliver = false): void {
     this.count += c;
     this.sum += c * v;
     const delta = v - this.mean;
     this.mean += (c / this.count) * delta;
     this.m2 += c * delta * (v - this.mean);
+    if (this.weighted) {
+      this.wSum += c * w;
+      this.wValueSum += c * w * v;
+    }
+    if (sliver) return;
     if (v < this.min) this.min = v;
     if (v > this.max) this.max = v;
     if (this.detail) {
       this.values.push(v);
       this.coverages.push(c);
-    }
-    if (this.weighted) {
-      this.wSum += c * w;
-      this.wValueSum += c * w * v;
     }
     if (this.categorical) {
       const k = this.classes.get(v);
@@ -256,13 +270,15 @@ class ZoneAccumulator {
 
   result(id: string | number): ZoneStats {
     const has = this.count > 0;
+    // Only slivers: the weighted sums exist, but no cell is really inside (min/max null like an empty zone's).
+    const cells = this.min <= this.max;
     const stats: ZoneStats = {
       id,
       count: this.count,
       sum: has ? this.sum : null,
       mean: has ? this.sum / this.count : null,
-      min: has ? this.min : null,
-      max: has ? this.max : null,
+      min: has && cells ? this.min : null,
+      max: has && cells ? this.max : null,
       std: has ? Math.sqrt(Math.max(0, this.m2 / this.count)) : null,
       nodata: this.nodata,
       nan: this.nan,

@@ -20,6 +20,8 @@ describe('settings', () => {
     const s = loadSettings(file, { SAT_DECODE_THREADS: '3' });
     expect(s.tiling).toEqual({ tileSize: 512, halo: 8 });
     expect(s.raster.decodeThreads).toBe(3);
+    // A token is everything after the first '=': base64 tokens end in '='.
+    expect(loadSettings(file, { SAT_API_TOKENS: 'alice=c2VjcmV0LXRva2VuLTAxMjM0NTY3==' }).service.tokens).toEqual({ alice: 'c2VjcmV0LXRva2VuLTAxMjM0NTY3==' });
   });
 
   it('unknown keys, wrong types and bad YAML are errors naming the key and the file', () => {

@@ -58,6 +58,7 @@ export class ServiceFixture {
   readonly settings: Settings;
   readonly ctx: ServiceContext;
   private app: FastifyInstance | null = null;
+  private apiCtx: ServiceContext | null = null;
   url = '';
   private readonly children: ChildProcess[] = [];
 
@@ -86,6 +87,7 @@ export class ServiceFixture {
           backoffMs: 200,
           classifyBatch: 4,
           classifyBatchWaitMs: 20,
+          minScheduleIntervalMs: 1000,
           ...options.service,
         },
         logLevel: 'warn',
@@ -95,8 +97,10 @@ export class ServiceFixture {
     this.ctx = new ServiceContext(this.settings);
   }
 
+  /** The API in-process, on a context of its own that fails fast while Redis is down (as `sat serve` does). */
   async startApi(): Promise<void> {
-    this.app = await buildApi(this.ctx);
+    this.apiCtx = new ServiceContext(this.settings, 'fails-fast');
+    this.app = await buildApi(this.apiCtx);
     this.url = await this.app.listen({ port: 0, host: '127.0.0.1' });
   }
 
@@ -170,6 +174,7 @@ export class ServiceFixture {
       } while (cursor !== '0');
     } finally {
       await this.ctx.close();
+      await this.apiCtx?.close();
     }
   }
 }

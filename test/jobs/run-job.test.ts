@@ -161,6 +161,9 @@ describe('sat run', () => {
     writeFileSync(path.join(tmp, 'overwrite.yaml'), job().replace('out: out', 'out: scene'));
     expect(sat('run', path.join(tmp, 'overwrite.yaml')).stderr).toMatch(/scene exists and is not an earlier job's output/);
     expect(existsSync(path.join(tmp, 'scene', 'scene.tif'))).toBe(true);
+    writeFileSync(path.join(tmp, 'onfile.yaml'), job().replace('out: out', 'out: scene/scene.json'));
+    const onFile = sat('run', path.join(tmp, 'onfile.yaml'));
+    expect([onFile.status, onFile.stderr.trim()]).toEqual([2, `sat: error: output ${path.join(tmp, 'scene', 'scene.json')} exists and is not a directory; choose another`]);
     expect(readFileSync(path.join(tmp, 'out', 'statistics', 'regions.csv'), 'utf8')).toBe(before);
   });
 });

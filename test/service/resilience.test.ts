@@ -2,14 +2,13 @@
  * Nothing is lost when a worker is killed (SIGKILL) mid-classification or Redis restarts mid-run: stalled stage
  * jobs are picked up by other workers, stages are idempotent, and the statistics are those of an undisturbed run.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { JobSpecSchema, resolveJobPaths } from '../../pipeline/jobs/job-spec.js';
 import { runJob } from '../../pipeline/workflows/run-job.js';
+import { freePort, startRedis } from '../helpers/redis-server.js';
 import { makeServiceData, removeDir, serviceJob, ServiceFixture, tempDir } from '../helpers/service-fixture.js';
 
 const dir = tempDir('resilience');
@@ -79,33 +78,6 @@ it('a worker stopped with SIGTERM finishes the stage jobs it holds, exits cleanl
   expect(done.state).toBe('completed');
   sameStatistics(service, job.id);
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A private redis-server with an append-only file, fsynced on every write. */
-async function startRedis(port: number, dataDir: string): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--dir', dataDir], { stdio: 'ignore' });
-  const client = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  client.on('error', () => {});
-  for (let i = 0; i < 100; i++) {
-    try {
-      await client.connect();
-      await client.ping();
-      client.disconnect();
-      return child;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error('redis-server did not start');
-}
 
 it('Redis restarted (append-only file) mid-run loses no job', async () => {
   const port = await freePort();

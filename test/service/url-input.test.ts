@@ -25,7 +25,9 @@ beforeAll(async () => {
     createReadStream(file, { start, end }).pipe(res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  service = new ServiceFixture(path.join(dir, 'service'), data, { service: { allowedHosts: ['127.0.0.1'] } });
+  // The allow-list names scheme, host and port: a bare '127.0.0.1' would mean https://127.0.0.1:443.
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  service = new ServiceFixture(path.join(dir, 'service'), data, { service: { allowedHosts: [origin] } });
   await service.startApi();
   service.startWorker();
 });
@@ -45,4 +47,11 @@ it('a job over http imagery from an allowed host matches the same job on the loc
   for (const f of ['statistics/regions.csv', 'statistics/sdmx.csv', 'statistics/assessment.json']) expect(file(remote.id, f), f).toBe(file(local.id, f));
   const manifest = JSON.parse(file(remote.id, 'manifest.json'));
   expect(manifest.inputs.imagery).toMatchObject({ file: url, sha256: null });
+});
+
+it('imagery on another port of the allowed host, or with another scheme, is refused at submission', async () => {
+  const port = (server.address() as AddressInfo).port;
+  for (const url of [`http://127.0.0.1:${port + 1}/scene.tif`, `https://127.0.0.1:${port}/scene.tif`, `http://localhost:${port}/scene.tif`]) {
+    await expect(service.submit(serviceJob({ imagery: url })), url).rejects.toThrow(/submit: 400 .*is not an allowed input host for http.*scheme, host and port must match/);
+  }
 });

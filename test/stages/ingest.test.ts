@@ -1,5 +1,5 @@
 /** Stage "ingest": every check of the inputs once, and a tile plan later stages rely on. */
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ const tmp = mkdtempSync(path.join(tmpdir(), 'sat-ingest-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const scene = (f: string) => path.join(tmp, 'scene', f);
 const base = loadSettings();
-const settings = { ...base, tiling: { tileSize: 128, halo: 0 } };
+const settings = { ...base, tiling: { ...base.tiling, tileSize: 128, halo: 0 } };
 const ctx = testStageContext(settings);
 let n = 0;
 
@@ -52,7 +52,7 @@ describe('ingest', () => {
     const before = statSync(job.dir.plan).mtimeMs;
     const text = readFileSync(job.dir.plan, 'utf8');
     const again = PredictionJob.open(job.inputs, { work: job.dir.root, out: job.dir.root }, settings);
-    await ingest.run(again, { ...ctx, settings: { ...settings, tiling: { tileSize: 64, halo: 0 } } });
+    await ingest.run(again, { ...ctx, settings: { ...settings, tiling: { ...settings.tiling, tileSize: 64, halo: 0 } } });
     await again.close();
     expect(readFileSync(job.dir.plan, 'utf8')).toBe(text);
     expect(statSync(job.dir.plan).mtimeMs).toBe(before);
@@ -78,6 +78,16 @@ describe('ingest', () => {
     const small = path.join(tmp, 'small-mask.tif');
     await writeGeoTiff(small, { window: { col: 0, row: 0, width: 32, height: 32 }, dtype: 'uint8', bands: [new Uint8Array(1024)] }, { geotransform: [0, 1, 0, 0, 0, -1], epsg: 32633, tileSize: 16 });
     await expect(ingested({ aux: small })).rejects.toThrow(/small-mask\.tif is 32 x 32, the imagery 300 x 200: not the same grid/);
+  });
+
+  it('refuses a scene larger than a job may read, or a plan with too many tiles, with the numbers', async () => {
+    const small = (limits: object) => ({ ...ctx, settings: { ...settings, limits: { ...settings.limits, ...limits } } });
+    const open = () => PredictionJob.open({ imagery: scene('scene.tif'), aux: scene('clouds.tif'), model: path.join(tmp, 'model') }, { work: path.join(tmp, `job${n++}`), out: path.join(tmp, 'unused') }, settings);
+    const job = open();
+    await expect(ingest.run(job, small({ maxSceneMegapixels: 0.05 }))).rejects.toThrow(/scene\.tif is 300 x 200 px \(0 Mpx\), more than a job may read \(limits\.maxSceneMegapixels: 0\.05\)/);
+    await expect(ingest.run(job, small({ maxTiles: 5 }))).rejects.toThrow(/scene\.tif needs 6 tiles of 128 px, more than one job may have \(limits\.maxTiles: 5\)/);
+    expect(existsSync(job.dir.plan)).toBe(false);
+    await job.close();
   });
 
   it('refuses imagery without georeferencing', async () => {

@@ -20,7 +20,7 @@ import { writeTestModel } from '../helpers/test-model.js';
 const tmp = mkdtempSync(path.join(tmpdir(), 'sat-stages-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const base = loadSettings();
-const settings = { ...base, tiling: { tileSize: 64, halo: 0 }, model: { ...base.model, backend: 'wasm' as const, inferenceThreads: 1, batchSize: 2 } };
+const settings = { ...base, tiling: { ...base.tiling, tileSize: 64, halo: 0 }, model: { ...base.model, backend: 'wasm' as const, inferenceThreads: 1, batchSize: 2 } };
 
 /** Every file under `dir` with its modification time and bytes. */
 function snapshot(dir: string): Map<string, { mtime: number; bytes: Buffer }> {

@@ -18,7 +18,7 @@ const tmp = mkdtempSync(path.join(tmpdir(), 'sat-prepare-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const dir = path.join(tmp, 'scene');
 const base = loadSettings();
-const settings = { ...base, tiling: { tileSize: 208, halo: 16 } };
+const settings = { ...base, tiling: { ...base.tiling, tileSize: 208, halo: 16 } };
 const ctx = testStageContext(settings);
 
 beforeAll(async () => {

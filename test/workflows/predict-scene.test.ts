@@ -27,7 +27,7 @@ beforeAll(async () => {
 
 function settingsWith(tileSize: number, threads = 2, halo = 0): Settings {
   const s = loadSettings();
-  return { ...s, tiling: { tileSize, halo }, model: { ...s.model, backend: 'wasm', inferenceThreads: threads, batchSize: 3 } };
+  return { ...s, tiling: { ...s.tiling, tileSize, halo }, model: { ...s.model, backend: 'wasm', inferenceThreads: threads, batchSize: 3 } };
 }
 
 const inputs = { imagery: path.join(sceneDir, 'scene.tif'), aux: path.join(sceneDir, 'clouds.tif'), model: modelDir };

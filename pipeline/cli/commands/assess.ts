@@ -67,7 +67,7 @@ export function register(program: Command): void {
 
 /** `sat assess --regions`: the same evaluation stage as `sat run` (assess-regions.ts) on a map and a labelled sample. */
 async function assessByRegion(opts: { map: string; sample: string; referenceField: string; confidence: number; regions: string; idField: string; json?: boolean }, names: Map<number, string>, settings: Settings): Promise<void> {
-  const regionSet = loadRegions(opts.regions, opts.idField);
+  const regionSet = loadRegions(opts.regions, opts.idField, { limits: settings.limits });
   const map = await openRaster(opts.map, settings.raster);
   const opened: RasterReader[] = [map];
   try {

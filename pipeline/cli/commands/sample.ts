@@ -31,7 +31,7 @@ export function register(program: Command): void {
         let regions: RegionStrata | undefined;
         if (opts.regions) {
           if (!opts.idField) throw new SatError('E_INPUT', '--regions needs --id-field (the property holding each region\'s id)');
-          const set = loadRegions(opts.regions, opts.idField);
+          const set = loadRegions(opts.regions, opts.idField, { limits: settings.limits });
           const zones = regionsInCrs(set, { epsg: map.info.epsg, proj4: map.info.proj4! });
           regions = { index: regionIndexRaster(zones, { width: map.info.width, height: map.info.height, geotransform: map.info.geotransform! }), ids: zones.map((z) => String(z.id)) };
         }

@@ -25,7 +25,7 @@ export function register(program: Command): void {
       if (Object.keys(settings.service.tokens).length === 0) {
         throw new SatError('E_CONFIG', 'no API tokens: set service.tokens in a settings file or SAT_API_TOKENS=name=token (16+ characters)');
       }
-      const ctx = new ServiceContext(settings);
+      const ctx = new ServiceContext(settings, 'fails-fast');
       const app = await buildApi(ctx);
       const address = await app.listen({ port: opts.port ?? settings.service.port, host: opts.host ?? settings.service.host });
       process.stderr.write(`sat serve: listening on ${address}\n`);

@@ -63,7 +63,7 @@ export function register(program: Command): void {
         } else if (opts.regionsCrs) {
           override = parseCrs(opts.regionsCrs);
         }
-        const set = loadRegions(regionsPath, opts.idField, { crs: override });
+        const set = loadRegions(regionsPath, opts.idField, { crs: override, limits: settings.limits });
         if (!rasterCrs) throw new SatError('E_INPUT', `${rasterPath}: has no CRS, so the regions cannot be placed on it`);
         const zones = regionsInCrs(set, rasterCrs);
         const progress = createProgress('zonal');
