@@ -1,6 +1,7 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { SatError } from '../core/errors.js';
+import { METADATA_FILE, MODEL_FILE, WEIGHTS_FILE } from '../model/model-package.js';
 import { isUrl, resolveJobPaths, type JobSpec } from '../jobs/job-spec.js';
 import { isOriginAllowed } from '../raster/sources/http-source.js';
 
@@ -57,6 +58,18 @@ export function applyInputPolicy(spec: JobSpec, policy: InputPolicy): JobSpec {
       throw new SatError('E_INPUT', `${what}: ${p} does not exist in the data roots`);
     }
     if (!roots.some((r) => inside(r, real))) throw new SatError('E_INPUT', `${what}: ${p} resolves (through a symbolic link) outside the data roots`);
+    // A model is a folder: the files read from it must not lead out of the data roots either.
+    if (what === 'model') {
+      for (const file of [MODEL_FILE, WEIGHTS_FILE, METADATA_FILE]) {
+        let target: string;
+        try {
+          target = realpathSync(path.join(real, file));
+        } catch {
+          continue; // a missing file is the model loader's to report
+        }
+        if (!roots.some((r) => inside(r, target))) throw new SatError('E_INPUT', `${what}: ${p}/${file} resolves (through a symbolic link) outside the data roots`);
+      }
+    }
     return real;
   });
 }

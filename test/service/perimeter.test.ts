@@ -3,7 +3,7 @@
  * failure reasons without server paths, and answers (503) while Redis is down. No worker runs here: jobs stay queued.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, renameSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTokenList } from '../../pipeline/config/settings.js';
@@ -83,6 +83,17 @@ describe('jobs', () => {
     expect(publicReason(ctx, 'cannot open /etc/secret/file.json')).toBe('cannot open file.json');
     expect(publicReason(ctx, `scene/r.geojson: Unexpected token 'h', "hello world" is not valid JSON`)).toBe(`scene/r.geojson: Unexpected token 'h' is not valid JSON`);
     expect(publicReason(ctx, `scene/r.geojson: Unexpected token 'h', "hello worl"... is not valid JSON`)).toBe(`scene/r.geojson: Unexpected token 'h', is not valid JSON`);
+  });
+
+  it('a model folder whose files lead out of the data roots (symbolic links) is refused', async () => {
+    const outside = path.join(dir, 'outside');
+    mkdirSync(outside, { recursive: true });
+    cpSync(path.join(data, 'model'), path.join(data, 'linked-model'), { recursive: true });
+    renameSync(path.join(data, 'linked-model', 'weights.bin'), path.join(outside, 'weights.bin'));
+    symlinkSync(path.join(outside, 'weights.bin'), path.join(data, 'linked-model', 'weights.bin'));
+    const res = await service.fetch('/jobs', { body: serviceJob({ model: 'linked-model' }) });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toBe('model: linked-model/weights.bin resolves (through a symbolic link) outside the data roots');
   });
 });
 
