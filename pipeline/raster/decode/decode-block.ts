@@ -1,7 +1,8 @@
 import { inflateSync } from 'node:zlib';
 import { getDecoder } from 'geotiff';
 import { DTYPE_BYTES, viewPixels, type PixelArray } from '../types.js';
-import type { BlockCodec } from './block-codec.js';
+import { BlockSizeError, DECODE_MARGIN_BYTES, type BlockCodec } from './block-codec.js';
+import { decodeLzw, decodePackBits, jpegFrameSize, lercBlobSize, zstdDeclaredSize } from './bounded-codecs.js';
 import { undoFloatingPointPrediction, undoHorizontalDifferencing } from './predictor.js';
 
 type GeotiffDecoder = { decodeBlock(buffer: ArrayBuffer): ArrayBuffer | Promise<ArrayBuffer> };
@@ -52,7 +53,14 @@ export async function decodeBlock(codec: BlockCodec, compressed: Uint8Array): Pr
   const bytesPerSample = DTYPE_BYTES[codec.dtype];
   const bilevel = codec.bitsPerSample === 1;
   // Bilevel rows are packed 8 pixels a byte, each row starting on a byte.
-  const expected = bilevel ? Math.ceil(codec.width / 8) * codec.rows : codec.width * codec.rows * codec.samples * bytesPerSample;
+  const rowBytes = bilevel ? Math.ceil(codec.width / 8) : codec.width * codec.samples * bytesPerSample;
+  const expected = rowBytes * codec.rows;
+  // The most a block may decode to: a full block (the last strip may be stored full) and a little padding.
+  const limit = rowBytes * Math.max(codec.rows, codec.fullRows ?? codec.rows) + DECODE_MARGIN_BYTES;
+  const tooLarge = (what: string) =>
+    new BlockSizeError(
+      `${what} than the ${codec.width} x ${codec.rows} block holds (${expected} bytes, at most ${limit} accepted): refused as a decompression bomb`,
+    );
   let raw: Uint8Array;
   switch (codec.compression) {
     case 1:
@@ -61,25 +69,69 @@ export async function decodeBlock(codec: BlockCodec, compressed: Uint8Array): Pr
     case 8:
     case 32946:
       try {
-        raw = inflateSync(compressed);
+        // Inflating stops at the limit: a bomb never takes more memory than a block.
+        raw = inflateSync(compressed, { maxOutputLength: limit + 1 });
       } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(`DEFLATE data inflates to more`);
         throw new Error(`DEFLATE data is corrupt (${(err as Error).message})`);
       }
       break;
+    case 5:
+      raw = decodeLzw(compressed, limit, () => tooLarge('LZW data decodes to more'));
+      break;
+    case 32773:
+      raw = decodePackBits(compressed, limit, () => tooLarge('PackBits data decodes to more'));
+      break;
     case 34887: {
-      // LERC decodes straight to typed samples, with no predictor and in native order.
-      const out = new Uint8Array(await (await geotiffDecoder(codec)).decodeBlock(copyToOwnBuffer(compressed)));
-      if (out.length < expected) throw new Error(`LERC block decoded to ${out.length} bytes, expected ${expected}`);
+      // LERC decodes straight to typed samples, with no predictor and in native order. Its extra DEFLATE layer is
+      // inflated here, with a limit (geotiff.js would inflate without one), and the blob's declared size checked.
+      const lercLimit = 2 * limit + 65536; // a LERC blob is at most about its raw size, plus headers and masks
+      let blob = compressed;
+      let lercCodec = codec;
+      const addCompression = codec.lercParameters?.[1] ?? 0;
+      if (addCompression === 1) {
+        try {
+          blob = inflateSync(compressed, { maxOutputLength: lercLimit + 1 });
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge('LERC+DEFLATE data inflates to more');
+          throw new Error(`DEFLATE data is corrupt (${(err as Error).message})`);
+        }
+        lercCodec = { ...codec, lercParameters: [codec.lercParameters![0], 0] };
+      } else if (addCompression === 2) {
+        const declared = zstdDeclaredSize(compressed);
+        if (declared !== null && declared > lercLimit) throw tooLarge(`LERC+ZSTD frame declares ${declared} bytes, more`);
+      }
+      const dims = addCompression === 2 ? null : lercBlobSize(blob);
+      if (dims && dims.rows * dims.cols * dims.depth * bytesPerSample > limit) {
+        throw tooLarge(`LERC blob of ${dims.cols} x ${dims.rows} x ${dims.depth} values is larger`);
+      }
+      const out = new Uint8Array(await (await geotiffDecoder(lercCodec)).decodeBlock(copyToOwnBuffer(blob)));
+      if (out.length > limit) throw tooLarge(`LERC block decodes to ${out.length} bytes, more`);
+      if (out.length < expected) throw new BlockSizeError(`LERC block decoded to ${out.length} bytes, expected ${expected} (truncated data)`);
       return copyToOwnBuffer(out.subarray(0, expected));
     }
     default:
+      // geotiff.js allocates what the stream declares: check the declaration first.
+      if (codec.compression === 50000) {
+        const declared = zstdDeclaredSize(compressed);
+        if (declared !== null && declared > limit) throw tooLarge(`ZSTD frame declares ${declared} bytes, more`);
+      }
+      if (codec.compression === 7) {
+        const frame = jpegFrameSize(compressed);
+        const fullRows = Math.max(codec.rows, codec.fullRows ?? codec.rows);
+        if (frame && (frame.width > codec.width + 16 || frame.height > fullRows + 16)) {
+          throw tooLarge(`JPEG frame of ${frame.width} x ${frame.height} pixels is larger`);
+        }
+      }
       try {
         raw = new Uint8Array(await (await geotiffDecoder(codec)).decodeBlock(copyToOwnBuffer(compressed)));
       } catch (err) {
         throw new Error(`block data is corrupt (${(err as Error).message})`);
       }
+      if (raw.length > limit) throw tooLarge(`block decodes to ${raw.length} bytes, more`);
   }
-  if (raw.length < expected) throw new Error(`block decoded to ${raw.length} bytes, expected ${expected}`);
+  // Short data is an error, as in GDAL (libtiff: "Not enough data"); the rows of a short last strip are not.
+  if (raw.length < expected) throw new BlockSizeError(`block decoded to ${raw.length} bytes, expected ${expected} (truncated data)`);
   if (bilevel) return unpackBits(raw, codec.width, codec.rows);
   // Own, aligned memory of exactly the block's size (inflate may return a pooled or longer buffer).
   let bytes: Uint8Array<ArrayBuffer> = new Uint8Array(expected);

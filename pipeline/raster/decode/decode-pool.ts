@@ -55,12 +55,17 @@ export class DecodePool {
     const worker = startWorker(import.meta.url, './decode-worker');
     const slot: Slot = { worker, job: null };
     worker.unref();
-    worker.on('message', (msg: { id: number; buffer?: ArrayBuffer; error?: string }) => {
+    worker.on('message', (msg: { id: number; buffer?: ArrayBuffer; error?: string; errorName?: string }) => {
       const job = slot.job;
       slot.job = null;
       worker.unref();
       if (job) {
-        if (msg.error !== undefined) job.reject(new Error(msg.error));
+        if (msg.error !== undefined) {
+          // Keep the error's kind (e.g. BlockSizeError): the reader classifies by name.
+          const err = new Error(msg.error);
+          if (msg.errorName) err.name = msg.errorName;
+          job.reject(err);
+        }
         else job.resolve(msg.buffer!);
       }
       this.dispatch();

@@ -19,6 +19,6 @@ parentPort!.on('message', async ({ id, codec, bytes }: DecodeRequest) => {
     const buffer = await decodeBlock(codec, bytes);
     parentPort!.postMessage({ id, buffer }, [buffer]);
   } catch (err) {
-    parentPort!.postMessage({ id, error: (err as Error).message ?? String(err) });
+    parentPort!.postMessage({ id, error: (err as Error).message ?? String(err), errorName: (err as Error).name });
   }
 });
