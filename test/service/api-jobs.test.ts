@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { resolveJobPaths, JobSpecSchema } from '../../pipeline/jobs/job-spec.js';
 import { runJob } from '../../pipeline/workflows/run-job.js';
+import { craftTiff } from '../helpers/craft-tiff.js';
 import { repoRoot } from '../helpers/shared-data.js';
 import { purgeExpiredJobs } from '../../pipeline/service/retention.js';
 import { makeServiceData, removeDir, serviceJob, ServiceFixture, tempDir, TOKENS } from '../helpers/service-fixture.js';
@@ -58,11 +59,15 @@ describe('jobs over the API', () => {
 
   it('a job with bad input fails with its reason while the jobs beside it complete', async () => {
     writeFileSync(path.join(data, 'corrupt.tif'), Buffer.from('II*\0 this is not a TIFF at all'));
+    // A directory chain that loops hung a worker for good before (and cancel could not stop it).
+    writeFileSync(path.join(data, 'loop.tif'), craftTiff({ width: 16, height: 8, blocks: [new Uint8Array(128)], ifdCount: 2, lastNext: (ifds) => ifds[0] }));
     const bad = await service.submit(serviceJob({ name: 'bad', imagery: 'corrupt.tif' }));
+    const loop = await service.submit(serviceJob({ name: 'loop', imagery: 'loop.tif' }));
     const good = await Promise.all([1, 2].map((seed) => service.submit(serviceJob({ seed }))));
-    const [b, ...g] = await service.waitFor([bad.id, ...good.map((j) => j.id)]);
+    const [b, l, ...g] = await service.waitFor([bad.id, loop.id, ...good.map((j) => j.id)]);
     expect(b.state).toBe('failed');
-    expect(b.error).toMatch(/corrupt\.tif/);
+    expect(b.error).toMatch(/^corrupt\.tif: /);
+    expect([l.state, l.error]).toEqual(['failed', expect.stringMatching(/^loop\.tif: invalid TIFF: the directory chain loops/)]);
     expect(g.map((s) => s.state)).toEqual(['completed', 'completed']);
     // An earlier job's results are still there.
     expect((await service.fetch(`/jobs/${good[0].id}/results/statistics.csv`)).status).toBe(200);
