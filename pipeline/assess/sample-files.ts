@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { SatError } from '../core/errors.js';
+import { jsonErrorReason } from '../core/json-error.js';
 import { csvField } from '../export/csv-field.js';
 import type { RasterReader } from '../raster/open-raster.js';
 import type { StratifiedSample } from './draw-sample.js';
@@ -93,7 +94,7 @@ export function readLabelledSample(file: string, referenceField = 'reference'): 
     try {
       doc = JSON.parse(text);
     } catch (err) {
-      throw new SatError('E_INPUT', `${file} is not valid JSON (${(err as Error).message})`);
+      throw new SatError('E_INPUT', `${file} is not valid JSON (${jsonErrorReason(err)})`);
     }
     if (!Array.isArray(doc.features)) throw new SatError('E_INPUT', `${file}: expected a FeatureCollection of sample points`);
     records = doc.features.map((f) => f.properties ?? {});

@@ -1,5 +1,6 @@
 import type { Feature, Geometry, MultiPolygon, Polygon, Position } from 'geojson';
 import { SatError } from '../core/errors.js';
+import { jsonErrorReason } from '../core/json-error.js';
 import { readInputFile } from '../core/read-input.js';
 import { parseCrs, WGS84, type Crs } from './crs.js';
 
@@ -54,7 +55,7 @@ export function readGeoJsonBytes(bytes: Buffer, source: string, options: ReadGeo
   try {
     doc = JSON.parse(bytes.toString('utf8'));
   } catch (err) {
-    throw new SatError('E_INPUT', `${source}: not valid JSON (${(err as Error).message})`);
+    throw new SatError('E_INPUT', `${source}: not valid JSON (${jsonErrorReason(err)})`);
   }
   return parseGeoJson(doc, source, options);
 }

@@ -42,16 +42,15 @@ function plannedTiles(ctx: ServiceContext, id: string): string[] {
 
 /**
  * A failure reason as API users may see it: paths relative to the data roots (as they wrote them in the job), the
- * any other absolute path (the service's own folders included) by its file name only, and no quoted file content.
+ * any other absolute path (the service's own folders included) by its file name only. (Readers never quote file
+ * content in their errors: see core/json-error.ts.)
  */
 export function publicReason(ctx: ServiceContext, reason: string | null): string | null {
   if (reason === null) return null;
   const roots = ctx.dataRoots.flatMap((r) => [r, safeRealpath(r)]).sort((a, b) => b.length - a.length);
   let text = reason;
   for (const root of roots) text = text.split(`${root}${path.sep}`).join('').split(root).join('(data root)');
-  text = text.replace(/(?:\/[\w.+@-]+){2,}/g, (p) => path.basename(p));
-  // JSON.parse quotes the start of what it could not parse: that is the file's content, not the user's to see.
-  return text.replace(/"[^"]*"\.\.\. is not valid JSON/g, 'is not valid JSON').replace(/, "[^"]*" is not valid JSON/g, ' is not valid JSON');
+  return text.replace(/(?:\/[\w.+@-]+){2,}/g, (p) => path.basename(p));
 }
 
 function safeRealpath(p: string): string {

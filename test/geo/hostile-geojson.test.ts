@@ -58,6 +58,14 @@ describe('hostile region GeoJSON', () => {
     for (const g of valid) expect(findRingProblem(g), JSON.stringify(g.coordinates)).toBeNull();
   });
 
+  it('says a file is not JSON without quoting its content', () => {
+    const file = path.join(dir, 'secret.geojson');
+    writeFileSync(file, 'hello, this line is confidential');
+    expect(() => loadRegions(file, 'id')).toThrow(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: not valid JSON \\(unexpected text\\)$`));
+    writeFileSync(file, '{"type": "FeatureCollection", "features": [');
+    expect(() => loadRegions(file, 'id')).toThrow(/: not valid JSON \(the text ends too early\)$/);
+  });
+
   it('refuses an empty FeatureCollection with a clear error, not an empty region set', () => {
     const file = path.join(dir, 'empty.geojson');
     writeFileSync(file, '{"type":"FeatureCollection","features":[]}');
