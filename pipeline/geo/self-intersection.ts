@@ -176,3 +176,12 @@ export function findRingProblem(geometry: Polygon | MultiPolygon): RingProblem |
   });
   return problem;
 }
+
+/** Why a polygon cannot be used as an area (crossing edges, a misplaced hole, nested parts), or null if it can. */
+export function invalidPolygonReason(geometry: Polygon | MultiPolygon): string | null {
+  const crossing = findSelfIntersection(geometry);
+  if (crossing) return `is self-intersecting (first crossing near ${crossing[0]}, ${crossing[1]})`;
+  const rings = findRingProblem(geometry);
+  if (rings) return `is an invalid polygon: ${rings.message} (near ${rings.at[0]}, ${rings.at[1]})`;
+  return null;
+}

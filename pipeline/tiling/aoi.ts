@@ -3,6 +3,7 @@ import type { MultiPolygon, Polygon } from 'geojson';
 import { SatError } from '../core/errors.js';
 import type { Crs } from '../geo/crs.js';
 import { isAreal, readGeoJson } from '../geo/read-geojson.js';
+import { invalidPolygonReason } from '../geo/self-intersection.js';
 import { rasterBounds, worldToPixel } from '../geo/geotransform.js';
 import { mapPositions, reprojectGeometry } from '../geo/reproject-geometry.js';
 import type { RasterInfo } from '../raster/types.js';
@@ -20,7 +21,10 @@ export function readAoi(file: string): Aoi {
   if (polygons.length !== 1) {
     throw new SatError('E_INPUT', `${file}: an AOI is one Polygon or MultiPolygon (found ${polygons.length} areal feature(s))`);
   }
-  return { geometry: polygons[0].geometry as Polygon | MultiPolygon, crs: layer.crs };
+  const geometry = polygons[0].geometry as Polygon | MultiPolygon;
+  const problem = invalidPolygonReason(geometry);
+  if (problem) throw new SatError('E_INPUT', `${file}: the AOI ${problem}; repair it first (e.g. ST_MakeValid)`);
+  return { geometry, crs: layer.crs };
 }
 
 const fmt = (b: number[]) => `[${b.map((v) => Number(v.toFixed(3))).join(', ')}]`;

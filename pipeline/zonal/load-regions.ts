@@ -4,7 +4,7 @@ import { SatError } from '../core/errors.js';
 import { readInputFile } from '../core/read-input.js';
 import type { Crs } from '../geo/crs.js';
 import { isAreal, readGeoJsonBytes } from '../geo/read-geojson.js';
-import { findRingProblem, findSelfIntersection } from '../geo/self-intersection.js';
+import { invalidPolygonReason } from '../geo/self-intersection.js';
 import { reprojectGeometry } from '../geo/reproject-geometry.js';
 
 /** An official region: an id and its area. */
@@ -61,16 +61,8 @@ export function loadRegions(file: string, idField: string, options: { crs?: Crs;
     seen.set(key, f.index);
     if (!isAreal(f.geometry)) throw new SatError('E_INPUT', `${where} (${key}) is a ${f.geometry.type}; regions must be polygons`);
     const geometry = f.geometry as Polygon | MultiPolygon;
-    const crossing = findSelfIntersection(geometry);
-    if (crossing) {
-      const [x, y] = crossing;
-      throw new SatError('E_INPUT', `${where} (${key}) is self-intersecting (first crossing near ${x}, ${y}); repair it first (e.g. ST_MakeValid)`);
-    }
-    const rings = findRingProblem(geometry);
-    if (rings) {
-      const [x, y] = rings.at;
-      throw new SatError('E_INPUT', `${where} (${key}) is an invalid polygon: ${rings.message} (near ${x}, ${y}); repair it first (e.g. ST_MakeValid)`);
-    }
+    const problem = invalidPolygonReason(geometry);
+    if (problem) throw new SatError('E_INPUT', `${where} (${key}) ${problem}; repair it first (e.g. ST_MakeValid)`);
     return { id, geometry };
   });
   const checksum = createHash('sha256').update(bytes).digest('hex');

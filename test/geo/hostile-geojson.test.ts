@@ -58,6 +58,12 @@ describe('hostile region GeoJSON', () => {
     for (const g of valid) expect(findRingProblem(g), JSON.stringify(g.coordinates)).toBeNull();
   });
 
+  it('refuses an AOI that is not a valid polygon, as it refuses such a region', () => {
+    const file = path.join(dir, 'bowtie-aoi.geojson');
+    writeFileSync(file, JSON.stringify({ type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]] } }));
+    expect(() => readAoi(file)).toThrow(/bowtie-aoi\.geojson: the AOI is self-intersecting \(first crossing near 0\.5, 0\.5\); repair it first/);
+  });
+
   it('says a file is not JSON without quoting its content', () => {
     const file = path.join(dir, 'secret.geojson');
     writeFileSync(file, 'hello, this line is confidential');
