@@ -21,16 +21,16 @@ export const ingest: JobStage = {
     // A retried ingest keeps the plan the first one fixed (later stages may already be working on its tiles).
     if (existsSync(job.dir.plan)) return;
     const scene = requireGeoreferenced((await job.scene()).info);
-    const aux = await job.aux();
-    if (aux && (aux.info.width !== scene.width || aux.info.height !== scene.height)) {
-      throw new SatError('E_INPUT', `the auxiliary raster ${aux.info.source} is ${aux.info.width} x ${aux.info.height}, the imagery ${scene.width} x ${scene.height}: not the same grid`);
-    }
-    checkRecipeFits(job.metadata.recipe, scene, aux !== undefined);
     const { maxSceneMegapixels, maxTiles } = ctx.settings.limits;
     const megapixels = (scene.width * scene.height) / 1e6;
     if (megapixels > maxSceneMegapixels) {
       throw new SatError('E_INPUT', `${scene.source} is ${scene.width} x ${scene.height} px (${Math.round(megapixels)} Mpx), more than a job may read (limits.maxSceneMegapixels: ${maxSceneMegapixels})`);
     }
+    const aux = await job.aux();
+    if (aux && (aux.info.width !== scene.width || aux.info.height !== scene.height)) {
+      throw new SatError('E_INPUT', `the auxiliary raster ${aux.info.source} is ${aux.info.width} x ${aux.info.height}, the imagery ${scene.width} x ${scene.height}: not the same grid`);
+    }
+    checkRecipeFits(job.metadata.recipe, scene, aux !== undefined);
     const tiling = modelTiling(job.metadata, ctx.settings.tiling);
     const aoi = job.inputs.aoi;
     const selected = aoi ? selectTilesForAoi(scene, { tileSize: tiling.tileSize, halo: 0 }, readAoi(aoi)).grid.tiles.map((t) => t.id) : undefined;

@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { resolveJobPaths, JobSpecSchema } from '../../pipeline/jobs/job-spec.js';
 import { runJob } from '../../pipeline/workflows/run-job.js';
-import { craftTiff } from '../helpers/craft-tiff.js';
+import { deflateSync } from 'node:zlib';
+import { TIFF_TYPE } from '../../pipeline/raster/tiff-directory.js';
+import { craftTiff, projectedGeoKeys, TAG } from '../helpers/craft-tiff.js';
 import { repoRoot } from '../helpers/shared-data.js';
 import { purgeExpiredJobs } from '../../pipeline/service/retention.js';
 import { makeServiceData, removeDir, serviceJob, ServiceFixture, tempDir, TOKENS } from '../helpers/service-fixture.js';
@@ -61,10 +63,19 @@ describe('jobs over the API', () => {
     writeFileSync(path.join(data, 'corrupt.tif'), Buffer.from('II*\0 this is not a TIFF at all'));
     // A directory chain that loops hung a worker for good before (and cancel could not stop it).
     writeFileSync(path.join(data, 'loop.tif'), craftTiff({ width: 16, height: 8, blocks: [new Uint8Array(128)], ifdCount: 2, lastNext: (ifds) => ifds[0] }));
+    // A few hundred bytes claiming 10^6 x 10^6 pixels x 13 bands planned 3.8 M tiles and took the API down before.
+    const geo = [
+      { tag: TAG.ModelPixelScale, type: TIFF_TYPE.DOUBLE, values: [10, 10, 0] },
+      { tag: TAG.ModelTiepoint, type: TIFF_TYPE.DOUBLE, values: [0, 0, 0, 500000, 4000000, 0] },
+      projectedGeoKeys(32633),
+    ];
+    writeFileSync(path.join(data, 'huge.tif'), craftTiff({ width: 1e6, height: 1e6, samples: 13, compression: 8, blocks: [deflateSync(new Uint8Array(13))], extra: geo }));
     const bad = await service.submit(serviceJob({ name: 'bad', imagery: 'corrupt.tif' }));
     const loop = await service.submit(serviceJob({ name: 'loop', imagery: 'loop.tif' }));
+    const huge = await service.submit(serviceJob({ name: 'huge', imagery: 'huge.tif', aux: undefined }));
     const good = await Promise.all([1, 2].map((seed) => service.submit(serviceJob({ seed }))));
-    const [b, l, ...g] = await service.waitFor([bad.id, loop.id, ...good.map((j) => j.id)]);
+    const [b, l, h, ...g] = await service.waitFor([bad.id, loop.id, huge.id, ...good.map((j) => j.id)]);
+    expect([h.state, h.error]).toEqual(['failed', 'huge.tif is 1000000 x 1000000 px (1000000 Mpx), more than a job may read (limits.maxSceneMegapixels: 10000)']);
     expect(b.state).toBe('failed');
     expect(b.error).toMatch(/^corrupt\.tif: /);
     expect([l.state, l.error]).toEqual(['failed', expect.stringMatching(/^loop\.tif: invalid TIFF: the directory chain loops/)]);
