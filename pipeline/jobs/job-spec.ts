@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { validate } from '../config/load-yaml.js';
 import { DEFAULT_QUALITY_RULES } from '../assess/quality-grade.js';
 import { SatError } from '../core/errors.js';
+import { readInputText } from '../core/read-input.js';
 
 const isoDate = z
   .string()
@@ -137,8 +137,13 @@ export function resolveJobPaths(spec: JobSpec, resolve: (file: string, what: str
 
 export const isUrl = (p: string) => /^https?:\/\//i.test(p);
 
+/** The largest job document read (characters). */
+export const MAX_JOB_BYTES = 1024 * 1024;
+
 /** Parses and validates a job document (YAML or JSON text). */
 export function parseJobSpec(text: string, origin: string, schema: z.ZodType<JobSpec> = JobSpecSchema): JobSpec {
+  // A job is a page of YAML; megabytes of deeply nested lists take seconds to parse for nothing.
+  if (text.length > MAX_JOB_BYTES) throw new SatError('E_CONFIG', `job ${origin}: ${text.length} characters, more than a job may have (${MAX_JOB_BYTES})`);
   let value: unknown;
   try {
     value = YAML.parse(text);
@@ -150,12 +155,7 @@ export function parseJobSpec(text: string, origin: string, schema: z.ZodType<Job
 
 /** Reads and validates a job file; every path in it is resolved against the file's folder. */
 export function readJobSpec(file: string): { spec: JobSpec; text: string } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new SatError('E_NOT_FOUND', `cannot read the job ${file}: ${(err as Error).message}`);
-  }
+  const text = readInputText(file, { maxBytes: MAX_JOB_BYTES, what: 'job' });
   const spec = parseJobSpec(text, file);
   const base = path.dirname(path.resolve(file));
   const resolved = resolveJobPaths(spec, (p, what) => (what === 'imagery' && isUrl(p) ? p : path.resolve(base, p)));

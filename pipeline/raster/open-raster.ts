@@ -199,7 +199,9 @@ class BlockRasterReader implements RasterReader {
       indices.map((i) =>
         this.cache.get(key(i), async () => {
           if (layout.byteCounts[i] === 0) return this.emptyBlock(layout, i, fill); // sparse file: block never written
-          const compressed = (await fetched!).get(i)!;
+          // (A block evicted from the cache since `missing` was made is fetched on its own.)
+          const compressed = (await fetched)?.get(i) ?? (await this.fetch(layout, [i])).get(i);
+          if (!compressed) throw new SatError('E_FORMAT', `${this.info.source}: ${layout.tiled ? 'tile' : 'strip'} ${i} could not be read (offset ${layout.offsets[i]}, ${layout.byteCounts[i]} bytes)`);
           return this.decode(layout, i, compressed);
         }),
       ),

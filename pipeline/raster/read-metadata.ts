@@ -154,6 +154,17 @@ function decodeXml(s: string): string {
 
 /** Reads everything but the pixels: RasterInfo and where the blocks are. Errors name the file. */
 export async function readMetadata(source: ByteSource): Promise<RasterMetadata> {
+  try {
+    return await parseMetadata(source);
+  } catch (err) {
+    // geotiff.js reports what it cannot make sense of as plain Errors (out-of-range values, bad GeoKeys, bad planar
+    // configuration ...): a corrupt file, to be reported as one, like the checks of our own.
+    if (err instanceof SatError) throw err;
+    throw new SatError('E_FORMAT', `${source.name}: cannot parse the TIFF structure, the file is corrupt or truncated (${(err as Error).message})`);
+  }
+}
+
+async function parseMetadata(source: ByteSource): Promise<RasterMetadata> {
   const name = source.name;
   if (source.size === 0) throw new SatError('E_FORMAT', `${name}: empty file`);
   let tiff: GeoTIFF;

@@ -28,6 +28,9 @@ export async function openFileSource(file: string): Promise<ByteSource> {
     async read(ranges: ByteRange[]) {
       return Promise.all(
         ranges.map(async ({ offset, length }) => {
+          if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
+            throw new SatError('E_FORMAT', `${file}: invalid byte range (offset ${offset}, ${length} bytes): the file's block index is corrupt`);
+          }
           const n = Math.max(0, Math.min(length, size - offset));
           const buf = new Uint8Array(n);
           let done = 0;
