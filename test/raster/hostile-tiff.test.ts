@@ -184,6 +184,11 @@ describe('decompression bombs and short blocks', () => {
     expect(err.code).toBe('E_INPUT');
     expect(err.message).toMatch(/zstd-bomb\.tif: cannot decode strip 0 .*zstd\): ZSTD frame declares 3221225472 bytes, more than the 1024 x 1024 block holds/);
     await reader.close();
+    // A ZSTD frame that declares no size (written from a stream) and holds 3 MiB of zeros: decoded into a bounded buffer.
+    const streamed = Buffer.from('KLUv/QRYVAAAEAAAAQD7/znAAgIAEAACABAAAgAQAAIAEAACABAAAgAQAAIAEAACABAAAgAQAAIAEAACABAAAgAQAAIAEAACABAAAgAQAAIAEAACABAAAgAQAAIAEAACABAAAgAQAAIAEAADABAAcrQy5A==', 'base64');
+    const unsized = await openRaster(write('zstd-unsized-bomb.tif', { ...strip, compression: 50000, blocks: [streamed] }));
+    expect((await failure(unsized.read({ col: 0, row: 0, width: 8, height: 8 }))).message).toMatch(/zstd-unsized-bomb\.tif: cannot decode strip 0 .*ZSTD data does not decode into the 1024 x 1024 block \(1048576 bytes, at most \d+ accepted\): larger \(a decompression bomb\) or corrupt/);
+    await unsized.close();
     // A JPEG whose frame (SOF0) is 65535 x 65535 pixels, in a 256 x 256 tile.
     const jpeg = Uint8Array.from([0xff, 0xd8, 0xff, 0xc0, 0, 11, 8, 0xff, 0xff, 0xff, 0xff, 1, 1, 0x11, 0]);
     const codec: BlockCodec = { compression: 7, dtype: 'uint8', width: 256, rows: 256, samples: 1, predictor: 1, littleEndian: true };

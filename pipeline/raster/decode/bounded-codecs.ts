@@ -1,3 +1,5 @@
+import { ZSTDDecoder } from 'zstddec/stream';
+
 /**
  * Decoders that stop at an output limit, for the codecs whose geotiff.js decoders grow a JS array without bound
  * (LZW, PackBits: a small hostile block would take gigabytes before its size could be checked), and a check of the
@@ -159,4 +161,19 @@ export function lercBlobSize(input: Uint8Array): { rows: number; cols: number; d
   const cols = view.getInt32((at += 4), true);
   const depth = version >= 4 ? view.getInt32(at + 4, true) : 1;
   return { rows: Math.max(rows, 0), cols: Math.max(cols, 0), depth: Math.max(depth, 1) };
+}
+
+let zstd: Promise<ZSTDDecoder> | null = null;
+
+/**
+ * ZSTD into a buffer of `limit` + 1 bytes (zstd's one-shot API with a fixed capacity): data that needs more fails
+ * inside the decoder instead of growing a buffer (nothing comes back; the caller refuses it).
+ */
+export async function decodeZstdBounded(input: Uint8Array, limit: number): Promise<Uint8Array> {
+  zstd ??= (async () => {
+    const decoder = new ZSTDDecoder();
+    await decoder.init();
+    return decoder;
+  })();
+  return (await zstd).decode(input, limit + 1);
 }

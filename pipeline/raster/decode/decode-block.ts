@@ -2,7 +2,7 @@ import { inflateSync } from 'node:zlib';
 import { getDecoder } from 'geotiff';
 import { DTYPE_BYTES, viewPixels, type PixelArray } from '../types.js';
 import { BlockSizeError, DECODE_MARGIN_BYTES, type BlockCodec } from './block-codec.js';
-import { decodeLzw, decodePackBits, jpegFrameSize, lercBlobSize, zstdDeclaredSize } from './bounded-codecs.js';
+import { decodeLzw, decodePackBits, decodeZstdBounded, jpegFrameSize, lercBlobSize, zstdDeclaredSize } from './bounded-codecs.js';
 import { undoFloatingPointPrediction, undoHorizontalDifferencing } from './predictor.js';
 
 type GeotiffDecoder = { decodeBlock(buffer: ArrayBuffer): ArrayBuffer | Promise<ArrayBuffer> };
@@ -115,6 +115,14 @@ export async function decodeBlock(codec: BlockCodec, compressed: Uint8Array): Pr
       if (codec.compression === 50000) {
         const declared = zstdDeclaredSize(compressed);
         if (declared !== null && declared > limit) throw tooLarge(`ZSTD frame declares ${declared} bytes, more`);
+        // Frames that declare no size would be decoded by streaming, without bound: decode into a buffer of the limit.
+        raw = await decodeZstdBounded(compressed, limit);
+        // zstd reports data that needs a larger buffer, like corrupt data, as an error: nothing comes back.
+        if (raw.length === 0 && expected > 0) {
+          throw new BlockSizeError(`ZSTD data does not decode into the ${codec.width} x ${codec.rows} block (${expected} bytes, at most ${limit} accepted): larger (a decompression bomb) or corrupt`);
+        }
+        if (raw.length > limit) throw tooLarge('ZSTD data decodes to more');
+        break;
       }
       if (codec.compression === 7) {
         const frame = jpegFrameSize(compressed);
