@@ -9,7 +9,7 @@ import { scheduleStore } from '../pipeline/service/schedules.js';
 import type { ServiceContext } from '../pipeline/service/service-context.js';
 import { addStageFlow, submitJob } from '../pipeline/service/submit-job.js';
 import { JOB_STAGES } from '../pipeline/stages/index.js';
-import type { RunCost, Stage, StageContext } from '../pipeline/stages/stage.js';
+import { runStage, type RunCost, type Stage, type StageContext } from '../pipeline/stages/stage.js';
 
 /** A job's record, opened for its stages; refuses cancelled and unknown jobs without retrying. */
 async function loadJob(ctx: ServiceContext, jobId: string): Promise<Job> {
@@ -61,10 +61,9 @@ function stageProcessor(ctx: ServiceContext, stage: Stage<Job>, classifiers: Cla
         };
         try {
           const start = Date.now();
+          // A stage job re-delivered after the job was published has nothing left to do.
           if (!job.isPublished()) {
-            if (stage.per === 'job') await stage.run(job, stageCtx);
-            else if (tile !== undefined) await stage.run(job, tile, stageCtx);
-            else throw new UnrecoverableError(`a ${stage.name} job without a tile`);
+            await runStage(stage, job, tile, stageCtx);
             if (stage === JOB_STAGES[0]) {
               await jobStore.setTiles(ctx, jobId, job.plan().tiles.length);
               await addStageFlow(ctx, jobId, job.plan().tiles);

@@ -41,7 +41,7 @@ function plannedTiles(ctx: ServiceContext, id: string): string[] {
 }
 
 /**
- * A failure reason as API users may see it: paths relative to the data roots (as they wrote them in the job), the
+ * A failure reason as API users may see it: paths relative to the data roots (as they wrote them in the job), and
  * any other absolute path (the service's own folders included) by its file name only. (Readers never quote file
  * content in their errors: see core/json-error.ts.)
  */

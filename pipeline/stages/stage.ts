@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Settings } from '../config/settings.js';
+import { SatError } from '../core/errors.js';
 import type { PredictionJob } from '../jobs/open-job.js';
 import type { Classifiers } from '../model/classifiers.js';
 
@@ -55,3 +56,10 @@ export interface TileStage<J extends PredictionJob = PredictionJob> extends Stag
  * atomically; a stage whose output is already there does nothing, so a retried or repeated stage is harmless.
  */
 export type Stage<J extends PredictionJob = PredictionJob> = JobStage<J> | TileStage<J>;
+
+/** Runs one stage of a job, for one tile if it is a tile stage: how `sat run` and the workers call a stage. */
+export async function runStage<J extends PredictionJob>(stage: Stage<J>, job: J, tile: string | undefined, ctx: StageContext): Promise<void> {
+  if (stage.per === 'job') return stage.run(job, ctx);
+  if (tile === undefined) throw new SatError('E_INPUT', `stage ${stage.name} runs per tile, and no tile was given`);
+  return stage.run(job, tile, ctx);
+}

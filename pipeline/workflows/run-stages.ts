@@ -3,7 +3,7 @@ import { logger } from '../core/logger.js';
 import type { PredictionJob } from '../jobs/open-job.js';
 import { Classifiers } from '../model/classifiers.js';
 import { inferenceThreadCount, type BackendPreference } from '../model/runtime.js';
-import type { RunCost, Stage, StageContext, StageName, TileStage } from '../stages/stage.js';
+import { runStage, type RunCost, type Stage, type StageContext, type StageName, type TileStage } from '../stages/stage.js';
 
 const seconds = (ms: number) => Math.round(ms / 10) / 100;
 
@@ -38,11 +38,10 @@ export async function runStages<J extends PredictionJob>(
   const context = (name: StageName): StageContext => ({ settings, logger, classifiers, runCost, progress: (f, m) => progress(name, f, m) });
   try {
     for (let i = 0; i < stages.length; ) {
-      if (job.isPublished()) return;
       const stage = stages[i];
       if (stage.per === 'job') {
         const start = performance.now();
-        await stage.run(job, context(stage.name));
+        await runStage(stage, job, undefined, context(stage.name));
         span(stage.name, start);
         progress(stage.name, 1);
         i++;
@@ -77,7 +76,7 @@ async function runTileChain<J extends PredictionJob>(
       const tile = tiles[next++];
       for (const stage of chain) {
         const start = performance.now();
-        await stage.run(job, tile, context(stage.name));
+        await runStage(stage, job, tile, context(stage.name));
         span(stage.name, start);
         const n = (done.get(stage.name) ?? 0) + 1;
         done.set(stage.name, n);

@@ -122,6 +122,10 @@ describe('sat run', () => {
     const second = sat('run', path.join(tmp, 'job.yaml'));
     expect(second.status).toBe(0);
     for (const f of STATISTICS) expect(read('out', f), f).toBe(before[f]);
+    // A re-run computes anew, it does not hand back the earlier results: another seed draws another sample.
+    writeFileSync(path.join(tmp, 'reseed.yaml'), job('seed: 2\n'));
+    expect(sat('run', path.join(tmp, 'reseed.yaml')).status).toBe(0);
+    expect(read('out', 'statistics', 'assessment.json')).not.toBe(before['statistics/assessment.json']);
   });
 
   it('with region x class strata every region gets its own error matrix', () => {
