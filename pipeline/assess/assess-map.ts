@@ -2,7 +2,7 @@ import { SatError } from '../core/errors.js';
 import type { RasterReader } from '../raster/open-raster.js';
 import { cellAreaFunction } from '../zonal/cell-area.js';
 import { forEachClassPixel } from './draw-sample.js';
-import { estimateAreas, type AreaEstimation } from './estimate-areas.js';
+import { estimateAreas, type AreaEstimation, type IntervalMethod } from './estimate-areas.js';
 import type { LabelledPoint } from './sample-files.js';
 
 export interface MapAssessment {
@@ -23,7 +23,7 @@ export interface MapAssessment {
  * Every point is checked against the map: its stratum must be the map's class at its pixel. A mapped class without
  * any sample point cannot be estimated and is refused; one with a single point is flagged (degenerate stratum).
  */
-export async function assessMap(map: RasterReader, points: LabelledPoint[], options: { confidence?: number } = {}): Promise<MapAssessment> {
+export async function assessMap(map: RasterReader, points: LabelledPoint[], options: { confidence?: number; interval?: IntervalMethod } = {}): Promise<MapAssessment> {
   const { geotransform, proj4, width, height, source } = map.info;
   if (!geotransform || !proj4) throw new SatError('E_INPUT', `${source}: assessing areas needs a georeferenced class map`);
   const regional = points.find((p) => p.region !== undefined);
@@ -63,6 +63,7 @@ export async function assessMap(map: RasterReader, points: LabelledPoint[], opti
     mappedArea: classes.map((c) => (areaM2.get(c) ?? 0) / 10_000),
     counts,
     confidence: options.confidence,
+    interval: options.interval,
   });
   return { map: source, unit: 'ha', mappedPixels: Object.fromEntries(classes.map((c) => [String(c), pixels.get(c) ?? 0])), sampleSize: points.length, counts, estimation };
 }

@@ -1,6 +1,6 @@
 import { assessMap, type MapAssessment } from './assess-map.js';
 import { drawStratifiedSample } from './draw-sample.js';
-import { zFor } from './estimate-areas.js';
+import { zFor, type IntervalMethod } from './estimate-areas.js';
 import { combineRegionEstimates, estimateRegions, type CombinedEstimate, type RegionEstimate } from './estimate-regions.js';
 import { stratifiedAccuracy, type SampleStratum, type StratifiedAccuracy } from './stratified-estimator.js';
 import { labelFromRaster, readLabelledSample, type LabelledPoint } from './sample-files.js';
@@ -55,6 +55,7 @@ export async function assessRegions(input: {
   openReference: (file: string) => Promise<RasterReader>;
   seed: number;
   confidence: number;
+  interval: IntervalMethod;
 }): Promise<RegionalAssessment> {
   const { map, reference } = input;
   let points: LabelledPoint[];
@@ -78,7 +79,7 @@ export async function assessRegions(input: {
   const design = withRegion > 0 ? 'region-class' : 'class';
 
   let national: MapAssessment | null = null;
-  if (design === 'class') national = await assessMap(map, points, { confidence: input.confidence });
+  if (design === 'class') national = await assessMap(map, points, { confidence: input.confidence, interval: input.interval });
   else await checkPoints(map, points, new Set(input.regions.map((r) => String(r.id))));
 
   const classes = [...new Set([...input.classIds, ...points.map((p) => p.stratum), ...points.map((p) => p.reference)])].sort((a, b) => a - b);
@@ -87,6 +88,7 @@ export async function assessRegions(input: {
     regions: input.coverage.map((c) => ({ id: c.id, mappedArea: classes.map((k) => c.mappedHa.get(k) ?? 0) })),
     points,
     confidence: input.confidence,
+    interval: input.interval,
   });
   let nationalTotals: RegionalAssessment['nationalTotals'] = null;
   if (design === 'region-class') {

@@ -1,4 +1,4 @@
-import { estimateAreas, type AreaEstimation } from './estimate-areas.js';
+import { estimateAreas, type AreaEstimation, type IntervalMethod } from './estimate-areas.js';
 import type { LabelledPoint } from './sample-files.js';
 
 /** How a region's estimate was obtained, as its statistics' flag says. */
@@ -35,6 +35,7 @@ export function estimateRegions(input: {
   regions: { id: string; mappedArea: number[] }[];
   points: LabelledPoint[];
   confidence?: number;
+  interval?: IntervalMethod;
 }): RegionEstimate[] {
   const { classes, points } = input;
   const index = new Map(classes.map((c, k) => [c, k]));
@@ -70,7 +71,7 @@ export function estimateRegions(input: {
       method,
       borrowedStrata: regionStrata ? borrowed : [],
       sampleSize: regionStrata ? (regionSample.get(id) ?? 0) : points.length,
-      estimation: total > 0 ? estimateAreas({ classes, mappedArea, counts, confidence: input.confidence }) : null,
+      estimation: total > 0 ? estimateAreas({ classes, mappedArea, counts, confidence: input.confidence, interval: input.interval }) : null,
     };
   });
 }

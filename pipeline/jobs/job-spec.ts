@@ -3,6 +3,7 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { validate } from '../config/load-yaml.js';
 import { DEFAULT_QUALITY_RULES } from '../assess/quality-grade.js';
+import { INTERVAL_METHODS, type IntervalMethod } from '../assess/estimate-areas.js';
 import { SatError } from '../core/errors.js';
 import { readInputText } from '../core/read-input.js';
 
@@ -78,6 +79,8 @@ export const JobSpecSchema = z
       .object({
         file: z.string(),
         idField: z.string(),
+        /** The field holding each region's name, shown beside its id in the report and the regions GeoJSON. */
+        nameField: z.string().optional(),
         method: z.enum(['exact', 'centroid', 'all-touched']).default('exact'),
       })
       .strict(),
@@ -101,6 +104,8 @@ export const JobSpecSchema = z
     period: z.union([isoDate, z.object({ start: isoDate, end: isoDate }).strict().refine((p) => p.start <= p.end, 'start must not be after end')]),
     /** Confidence level of every interval. */
     confidence: z.number().gt(0).lt(1).default(0.95),
+    /** How intervals are made (estimate-areas.ts): 'adjusted' (default) keeps its stated coverage where errors are rare; 'wald' is Olofsson et al. as published. */
+    interval: z.enum(INTERVAL_METHODS as [IntervalMethod, ...IntervalMethod[]]).default('adjusted'),
     quality: QualitySchema.default(QualitySchema.parse({})),
     /** Building models: connected components smaller than this many pixels are not counted. */
     buildings: z.object({ minPixels: z.number().int().min(1).default(20) }).strict().default({ minPixels: 20 }),

@@ -35,6 +35,7 @@ export const assess: JobStage<Job> = {
         openReference: (file) => job.raster(file),
         seed: job.spec.seed,
         confidence: job.spec.confidence,
+        interval: job.spec.interval,
       });
     }
     await writeFileAtomic(job.dir.assessment, JSON.stringify(assessment));

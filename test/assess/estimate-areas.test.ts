@@ -7,6 +7,7 @@ const round = (v: number | null | undefined, digits: number) => Number(v!.toFixe
 describe('area estimation (Olofsson et al.)', () => {
   it('2014 forest-change example: error-adjusted areas, user\'s, producer\'s and overall accuracy with 95 % intervals', () => {
     const r = estimateAreas({
+      interval: 'wald',
       classes: ['deforestation', 'gain', 'stable forest', 'stable non-forest'],
       mappedArea: [18000, 13500, 288000, 580500], // ha
       counts: [
@@ -40,6 +41,7 @@ describe('area estimation (Olofsson et al.)', () => {
 
   it('2013 Example 1: class 1 area and accuracies in pixels', () => {
     const r = estimateAreas({
+      interval: 'wald',
       classes: [1, 2, 3],
       mappedArea: [22353, 1122543, 610228],
       counts: [
@@ -68,6 +70,34 @@ describe('area estimation (Olofsson et al.)', () => {
     expect(r.overallAccuracy.se).toBeNull();
     expect(r.classes[0].area.estimate).toBeGreaterThan(0);
     expect(() => estimateAreas({ classes: ['a'], mappedArea: [1, 2], counts: [[1]] })).toThrow(/must be 1 x 1/);
+  });
+
+  it('adjusted intervals: same estimates; a stratum without the class still carries variance, by the formula written out', () => {
+    // Water (class 0) is never seen outside its own stratum and its own 25 points are all water: Wald's SE is 0.
+    const counts = [[25, 0, 0], [0, 90, 10], [0, 12, 60]];
+    const mappedArea = [60, 600, 340];
+    const wald = estimateAreas({ classes: ['water', 'forest', 'grass'], mappedArea, counts, interval: 'wald' });
+    const adjusted = estimateAreas({ classes: ['water', 'forest', 'grass'], mappedArea, counts });
+    expect(adjusted.interval).toBe('adjusted');
+    expect(wald.classes[0].area.se).toBe(0);
+    adjusted.classes.forEach((c, j) => expect(c.area.estimate).toBeCloseTo(wald.classes[j].area.estimate, 9));
+    // p_ij = (n_ij + 1 · p̂_.j) / (n_i + 1), variance Σ_i A_i² p_ij (1 - p_ij) / (n_i - 1).
+    const pooled = [0.06, 0.6 * 0.9 + 0.34 * (12 / 72), 0.6 * 0.1 + 0.34 * (60 / 72)];
+    const n = [25, 100, 72];
+    for (let j = 0; j < 3; j++) {
+      const variance = mappedArea.reduce((a, A, i) => {
+        const p = (counts[i][j] + pooled[j]) / (n[i] + 1);
+        return a + (A * A * p * (1 - p)) / (n[i] - 1);
+      }, 0);
+      expect(adjusted.classes[j].area.se).toBeCloseTo(Math.sqrt(variance), 9);
+    }
+    // Bounds stay in range: water's lower bound is not below 0 and its user's accuracy interval not above 1.
+    expect(adjusted.classes[0].usersAccuracy!.upper).toBe(1);
+    expect(adjusted.classes[0].usersAccuracy!.se).toBeGreaterThan(0);
+    expect(adjusted.classes[0].area.lower).toBeGreaterThanOrEqual(0);
+    expect(adjusted.classes[0].errorsObserved).toBe(0);
+    expect(adjusted.classes[1].errorsObserved).toBe(22);
+    expect(adjusted.classes[1].classPoints).toBe(112);
   });
 
   it('z for 95 % is 1.96', () => {

@@ -28,7 +28,7 @@ const regions = [
   region('A', 9000, 1000),
   region('B', 50, 5, { areaHa: 200, classifiedHa: 55, inSceneHa: 200, cloudHa: 145 }), // mostly cloud
 ];
-const estimates = estimateRegions({ classes: [1, 2], regions: regions.map((r) => ({ id: r.id, mappedArea: [r.mappedHa.get(1)!, r.mappedHa.get(2)!] })), points: sample });
+const estimates = estimateRegions({ classes: [1, 2], regions: regions.map((r) => ({ id: r.id, mappedArea: [r.mappedHa.get(1)!, r.mappedHa.get(2)!] })), points: sample, interval: 'wald' });
 
 describe('regionStatistics', () => {
   const rows = regionStatistics({ classes, regions, estimates, buildings: null, quality: DEFAULT_QUALITY_RULES, z: 1.96 });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { assessMap } from '../../assess/assess-map.js';
-import type { Interval } from '../../assess/estimate-areas.js';
+import { INTERVAL_METHODS, type Interval, type IntervalMethod } from '../../assess/estimate-areas.js';
 import { readLabelledSample } from '../../assess/sample-files.js';
 import type { Settings } from '../../config/settings.js';
 import { SatError } from '../../core/errors.js';
@@ -13,6 +13,11 @@ import { openRaster } from '../../raster/open-raster.js';
 import { cliSettings } from '../cli-settings.js';
 import { numberOption } from '../parse-options.js';
 
+function intervalOption(value: string): IntervalMethod {
+  if (!(INTERVAL_METHODS as string[]).includes(value)) throw new SatError('E_INPUT', `--interval must be one of ${INTERVAL_METHODS.join(', ')} (got '${value}')`);
+  return value as IntervalMethod;
+}
+
 const ha = (v: number | null) => (v === null ? '-' : v.toFixed(1));
 const pct = (i: Interval | null) => (i === null ? '-' : `${(100 * i.estimate).toFixed(1)} ± ${i.halfWidth === null ? '?' : (100 * i.halfWidth).toFixed(1)}`);
 
@@ -24,6 +29,7 @@ export function register(program: Command): void {
     .requiredOption('--sample <file>', 'labelled sample (.csv or .geojson, as sat sample writes it, reference column filled)')
     .option('--reference-field <name>', 'column/property holding the reference class', 'reference')
     .option('--confidence <level>', 'confidence level of the intervals', numberOption('--confidence'), 0.95)
+    .option('--interval <method>', `how intervals are made: adjusted (keeps its coverage where errors are rare) or wald (Olofsson et al. as published)`, intervalOption, 'adjusted')
     .option('--classes <scheme>', 'class scheme for names (built-in or YAML file)')
     .option('--regions <geojson>', 'official regions: estimates per region (own sample with region x class strata, else domain estimates) and national figures')
     .option('--id-field <field>', 'the regions\' id property (with --regions)')
@@ -40,7 +46,7 @@ export function register(program: Command): void {
       const map = await openRaster(opts.map, settings.raster);
       let result;
       try {
-        result = await assessMap(map, points, { confidence: opts.confidence });
+        result = await assessMap(map, points, { confidence: opts.confidence, interval: opts.interval });
       } finally {
         await map.close();
       }
@@ -66,7 +72,7 @@ export function register(program: Command): void {
 }
 
 /** `sat assess --regions`: the same evaluation stage as `sat run` (assess-regions.ts) on a map and a labelled sample. */
-async function assessByRegion(opts: { map: string; sample: string; referenceField: string; confidence: number; regions: string; idField: string; json?: boolean }, names: Map<number, string>, settings: Settings): Promise<void> {
+async function assessByRegion(opts: { map: string; sample: string; referenceField: string; confidence: number; interval: IntervalMethod; regions: string; idField: string; json?: boolean }, names: Map<number, string>, settings: Settings): Promise<void> {
   const regionSet = loadRegions(opts.regions, opts.idField, { limits: settings.limits });
   const map = await openRaster(opts.map, settings.raster);
   const opened: RasterReader[] = [map];
@@ -86,6 +92,7 @@ async function assessByRegion(opts: { map: string; sample: string; referenceFiel
       },
       seed: 0,
       confidence: opts.confidence,
+      interval: opts.interval,
     });
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
