@@ -20,6 +20,8 @@ const QualitySchema = z
     minValidShare: z.number().min(0).max(1).default(DEFAULT_QUALITY_RULES.minValidShare),
     maxCloudShare: z.number().min(0).max(1).default(DEFAULT_QUALITY_RULES.maxCloudShare),
     minSampleSize: z.number().int().min(0).default(DEFAULT_QUALITY_RULES.minSampleSize),
+    /** Sample points of a class (at least one an error) needed for the best grade. */
+    bestGradeMinPoints: z.number().int().min(0).default(DEFAULT_QUALITY_RULES.bestGradeMinPoints),
     /** Grades whose estimates are not published. */
     suppress: z.array(z.string()).default(DEFAULT_QUALITY_RULES.suppress),
   })

@@ -78,10 +78,11 @@ export function regionStatistics(input: {
       valid_share: region.areaHa > 0 ? fixed(Math.min(1, region.classifiedHa / region.areaHa), 6)! : 0,
       cloud_share: region.inSceneHa > 0 ? fixed(region.cloudHa / region.inSceneHa, 6)! : 0,
     };
-    const publish = (base: Pick<StatisticsRow, 'indicator' | 'class' | 'class_name' | 'unit' | 'mapped' | 'method'>, value: { estimate: number; se: number | null; lower: number | null; upper: number | null } | null, sampleSize: number, flags: string[], digits: number) => {
-      // A zero estimate with a zero SE (no pixel mapped, no point found) is an exact zero, not an unknown.
-      const cv = value && value.se !== null ? (value.estimate !== 0 ? value.se / value.estimate : value.se === 0 ? 0 : null) : null;
-      const q = gradeQuality({ cv, validShare: shares.valid_share, cloudShare: shares.cloud_share, sampleSize }, input.quality);
+    const publish = (base: Pick<StatisticsRow, 'indicator' | 'class' | 'class_name' | 'unit' | 'mapped' | 'method'>, value: { estimate: number; se: number | null; lower: number | null; upper: number | null } | null, sampleSize: number, flags: string[], digits: number, evidence?: { points: number; errors: number }) => {
+      // A zero estimate has no CV; it is graded as an estimate without observed errors (quality-grade.ts).
+      const zeroEstimate = value !== null && value.se !== null && value.estimate === 0;
+      const cv = value && value.se !== null && !zeroEstimate ? value.se / value.estimate : null;
+      const q = gradeQuality({ cv, zeroEstimate, evidence, validShare: shares.valid_share, cloudShare: shares.cloud_share, sampleSize }, input.quality);
       const show = value && !q.suppressed;
       rows.push({
         region: region.id,
@@ -116,7 +117,8 @@ export function regionStatistics(input: {
       if (!estimate.estimation) flags.push('no classified pixel in the region');
       if (cls && cls.area.se === 0 && cls.area.estimate > 0) flags.push('no classification error in the sample: an SE of 0 understates the uncertainty');
       const value = cls ? { estimate: cls.area.estimate, se: cls.area.se, lower: cls.area.lower, upper: cls.area.upper } : null;
-      publish({ ...base, method: estimate.method }, value, estimate.sampleSize, flags, 4);
+      const evidence = cls ? { points: cls.classPoints, errors: cls.errorsObserved } : undefined;
+      publish({ ...base, method: estimate.method }, value, estimate.sampleSize, flags, 4, evidence);
     }
 
     if (input.buildings) {
