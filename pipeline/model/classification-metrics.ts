@@ -15,13 +15,14 @@ export interface ClassificationMetrics {
     precision: number | null;
     /** Producer's accuracy: of the class's reference pixels, the share found. null when it has none. */
     recall: number | null;
+    /** 2TP / (2TP + FP + FN): 0 for a class with reference pixels that is never predicted (or predicted, never right); null only for a class absent from both. */
     f1: number | null;
     /** Intersection over union of predicted and reference pixels. */
     iou: number | null;
     support: number;
     predicted: number;
   }[];
-  /** Mean F1 over the classes that have one. */
+  /** Mean F1 over the classes present in the reference or the prediction: a class never predicted counts as 0, so a model cannot score higher by dropping classes. */
   macroF1: number;
 }
 
@@ -62,7 +63,7 @@ export function metricsFromConfusion(confusion: number[][], classes: number[]): 
     const tp = confusion[k][k];
     const precision = ratio(tp, cols[k]);
     const recall = ratio(tp, rows[k]);
-    const f1 = precision === null || recall === null ? null : precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
+    const f1 = ratio(2 * tp, rows[k] + cols[k]);
     return { class: c, precision, recall, f1, iou: ratio(tp, rows[k] + cols[k] - tp), support: rows[k], predicted: cols[k] };
   });
   const f1s = perClass.map((p) => p.f1).filter((v): v is number => v !== null);

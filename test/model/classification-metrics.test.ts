@@ -35,10 +35,18 @@ describe('classification metrics', () => {
     // sklearn's cohen_kappa_score, 1 - observed disagreement / expected = 1 - 0.4 / 0.6, agrees.
     expect(m.kappa).toBeCloseTo(1 / 3, 12);
     const third = m.perClass[2];
-    expect(third).toEqual({ class: 3, precision: null, recall: 0, f1: null, iou: 0, support: 1, predicted: 0 });
+    // Reference pixels, never predicted: F1 0 (sklearn's f1_score with zero_division=0 gives the same), and it counts.
+    expect(third).toEqual({ class: 3, precision: null, recall: 0, f1: 0, iou: 0, support: 1, predicted: 0 });
     expect(m.perClass[1].iou).toBeCloseTo(2 / 4);
     expect(m.perClass[1].f1).toBeCloseTo((2 * (2 / 4) * 1) / (2 / 4 + 1));
-    expect(m.macroF1).toBeCloseTo((m.perClass[0].f1! + m.perClass[1].f1!) / 2);
+    expect(m.macroF1).toBeCloseTo((m.perClass[0].f1! + m.perClass[1].f1! + 0) / 3);
+    // A model that predicts only the majority class cannot beat one that predicts every class reasonably well.
+    const lazy = metricsFromConfusion([[80, 0, 0], [10, 0, 0], [10, 0, 0]], [1, 2, 3]);
+    const fair = metricsFromConfusion([[70, 5, 5], [2, 7, 1], [2, 1, 7]], [1, 2, 3]);
+    expect(lazy.macroF1).toBeCloseTo((2 * 80) / (80 + 100) / 3, 12);
+    expect(fair.macroF1).toBeGreaterThan(lazy.macroF1);
+    // A class in neither the reference nor the prediction has no F1 and does not count.
+    expect(metricsFromConfusion([[5, 0], [0, 0]], [1, 2])).toMatchObject({ macroF1: 1, perClass: [{ f1: 1 }, { f1: null }] });
     expect(confusionMatrix(reference, predicted, [1, 2, 3], (i) => i < 2)).toEqual([
       [1, 1, 0],
       [0, 0, 0],
