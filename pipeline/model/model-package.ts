@@ -76,7 +76,7 @@ export interface ModelPackage {
   dir: string;
   model: tf.LayersModel;
   metadata: ModelMetadata;
-  /** SHA-256 over topology, weights and metadata: the model's identity in provenance. */
+  /** The model version (packageHash): what determines its predictions, hashed; its identity in provenance. */
   hash: string;
 }
 
@@ -120,9 +120,33 @@ export async function saveModelPackage(dir: string, model: tf.LayersModel, metad
   return packageHash(dir);
 }
 
-/** SHA-256 over a package's topology, weights and metadata files. */
+/** JSON with object keys sorted, so that the hash does not depend on the order a writer put them in. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The metadata fields that change what the model predicts; training (timings, paths, seed, data) and metrics do not. */
+const PREDICTIVE_FIELDS = ['format', 'task', 'classes', 'recipe', 'input', 'architecture'] as const;
+
+/**
+ * The model version (MODEL_VERSION in the SDMX output, the manifest's model hash): SHA-256 over the network's topology
+ * and weights manifest, the weights, and the metadata that determines predictions (classes, recipe with its
+ * normalisation, input, architecture). Training seconds, runtime, data paths and metrics are recorded in the package
+ * beside it but not hashed, so the same data and seed give the same version on every run and machine.
+ */
 export function packageHash(dir: string): string {
-  return hashOf([MODEL_FILE, WEIGHTS_FILE, METADATA_FILE].map((f) => readFileSync(path.join(dir, f))));
+  const modelJson = readJson(path.join(dir, MODEL_FILE), 'model topology') as { modelTopology?: unknown; weightsManifest?: unknown };
+  const metadata = readJson(path.join(dir, METADATA_FILE), 'metadata') as Record<string, unknown>;
+  const predictive = Object.fromEntries(PREDICTIVE_FIELDS.map((k) => [k, metadata[k]]));
+  return hashOf([canonicalJson({ topology: modelJson.modelTopology, weightsManifest: modelJson.weightsManifest, metadata: predictive }), readFileSync(path.join(dir, WEIGHTS_FILE))]);
 }
 
 function readJson(file: string, what: string): unknown {

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadModelPackage, readModelMetadata, METADATA_FILE, WEIGHTS_FILE } from '../../pipeline/model/model-package.js';
+import { loadModelPackage, packageHash, readModelMetadata, METADATA_FILE, WEIGHTS_FILE } from '../../pipeline/model/model-package.js';
 import { predictBatch } from '../../pipeline/model/predict-batch.js';
 import { tf } from '../../pipeline/model/runtime.js';
 import { writeTestModel } from '../helpers/test-model.js';
@@ -26,6 +26,28 @@ describe('model packages', () => {
     // Same seed, same architecture: the same weights, hence the same package hash.
     await writeTestModel(path.join(tmp, 'roundtrip-2'));
     expect((await loadModelPackage(path.join(tmp, 'roundtrip-2'))).hash).toBe(pkg.hash);
+  });
+
+  it('the version hashes what determines predictions: not timings, paths or metrics; yes classes, normalisation, weights', async () => {
+    const dir = path.join(tmp, 'version');
+    await writeTestModel(dir);
+    const version = (await loadModelPackage(dir)).hash;
+    const meta = JSON.parse(readFileSync(path.join(dir, METADATA_FILE), 'utf8'));
+    const rewrite = (m: unknown) => writeFileSync(path.join(dir, METADATA_FILE), JSON.stringify(m, null, 1));
+    const training = { dataChecksum: 'x', imagery: '/somewhere/else.tif', labels: '/other/labels.tif', seed: 1, epochs: 2, split: { kind: 'blocks', blockSize: 64, testFraction: 0.3, seed: 1 }, runtime: 'cpu', seconds: 123.4 };
+    rewrite({ ...meta, training, metrics: { heldOut: { overallAccuracy: 0.5 } }, createdWith: 'satstat 9.9.9' });
+    expect(packageHash(dir)).toBe(version);
+    rewrite({ ...meta, classes: meta.classes.map((c: { name: string }, k: number) => (k === 0 ? { ...c, name: 'renamed' } : c)) });
+    expect(packageHash(dir)).not.toBe(version);
+    const { normalisation } = meta.recipe;
+    rewrite({ ...meta, recipe: { ...meta.recipe, normalisation: { ...normalisation, mean: normalisation.mean.map((v: number) => v + 1) } } });
+    expect(packageHash(dir)).not.toBe(version);
+    rewrite(meta);
+    expect(packageHash(dir)).toBe(version);
+    const weights = readFileSync(path.join(dir, WEIGHTS_FILE));
+    weights[0] ^= 1;
+    writeFileSync(path.join(dir, WEIGHTS_FILE), weights);
+    expect(packageHash(dir)).not.toBe(version);
   });
 
   it('refuses what is not a usable package, naming the problem', async () => {

@@ -56,6 +56,16 @@ describe('training the land-cover model on a synthetic scene (the demo model)', 
       expect(readFileSync(path.join(tmp, 'model-again', f))).toEqual(readFileSync(path.join(tmp, 'model', f)));
     }
     expect(again.heldOut.metrics).toEqual(first.heldOut.metrics);
+    // One model version for one model: the training seconds differ from run to run, the version does not; the
+    // metadata files differ in nothing else (this run skipped the baseline, which only adds its metrics).
+    expect(again.hash).toBe(first.hash);
+    const meta = (dir: string) => {
+      const m = JSON.parse(readFileSync(path.join(tmp, dir, 'satstat-model.json'), 'utf8'));
+      delete m.training.seconds;
+      delete m.metrics.randomForestBaseline;
+      return m;
+    };
+    expect(meta('model-again')).toEqual(meta('model'));
   });
 
   it('evaluates: the held-out blocks on the training scene, every pixel on another scene', async () => {
