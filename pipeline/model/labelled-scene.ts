@@ -5,6 +5,7 @@ import { type Crs } from '../geo/crs.js';
 import { isAreal, readGeoJson } from '../geo/read-geojson.js';
 import { reprojectGeometry } from '../geo/reproject-geometry.js';
 import type { BandRecipe } from '../preprocess/band-recipe.js';
+import { checkRecipeImagery } from '../preprocess/check-recipe-imagery.js';
 import { preprocessTile } from '../preprocess/preprocess-tile.js';
 import { openRaster, type RasterReader } from '../raster/open-raster.js';
 import type { GeoTransform } from '../raster/types.js';
@@ -79,6 +80,7 @@ export async function readLabelledScene(input: ReadLabelledSceneInput): Promise<
     if ((width * height) / 1e6 > limit) {
       throw new SatError('E_LIMIT', `${input.imagery} is ${width} x ${height}; training reads scenes of up to ${limit} megapixels (cut a training area first)`);
     }
+    checkRecipeImagery(input.recipe, { ...scene.info, source: input.imagery });
     const missing = input.recipe.bands.filter((b) => b.source > scene.info.bands);
     if (missing.length) {
       throw new SatError('E_INPUT', `band recipe '${input.recipe.name}' needs band(s) ${missing.map((b) => `${b.source} (${b.name})`).join(', ')} but ${input.imagery} has ${scene.info.bands}`);

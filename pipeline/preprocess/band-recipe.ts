@@ -35,6 +35,16 @@ export const BandRecipeSchema = z
       ])
       .optional(),
     indices: z.array(z.enum(['ndvi', 'ndwi', 'ndbi', 'savi', 'evi'])).default([]),
+    /** The imagery the recipe is written for (check-recipe-imagery.ts): data types, band count [min, max], sensors. */
+    expects: z
+      .object({
+        dataTypes: z.array(z.enum(['uint8', 'int8', 'uint16', 'int16', 'uint32', 'int32', 'float32', 'float64'])).min(1).optional(),
+        bandCount: z.tuple([z.number().int().min(1), z.number().int().min(1)]).optional(),
+        /** Matched, ignoring case and punctuation, against the file's SPACECRAFT/PLATFORM/SENSOR/MISSION metadata when it has any. */
+        sensors: z.array(z.string().min(1)).min(1).optional(),
+      })
+      .strict()
+      .optional(),
     normalisation: z
       .discriminatedUnion('kind', [
         z.object({ kind: z.literal('none') }).strict(),

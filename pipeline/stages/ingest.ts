@@ -3,6 +3,7 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 import { SatError } from '../core/errors.js';
 import type { JobPlan } from '../jobs/job-plan.js';
 import { modelTiling, predictionPlan } from '../model/prediction-plan.js';
+import { checkRecipeImagery } from '../preprocess/check-recipe-imagery.js';
 import { checkRecipeFits } from '../preprocess/prepare-tile.js';
 import { requireGeoreferenced } from '../raster/georeferenced.js';
 import { readAoi, selectTilesForAoi } from '../tiling/aoi.js';
@@ -30,6 +31,7 @@ export const ingest: JobStage = {
     if (aux && (aux.info.width !== scene.width || aux.info.height !== scene.height)) {
       throw new SatError('E_INPUT', `the auxiliary raster ${aux.info.source} is ${aux.info.width} x ${aux.info.height}, the imagery ${scene.width} x ${scene.height}: not the same grid`);
     }
+    checkRecipeImagery(job.metadata.recipe, scene);
     checkRecipeFits(job.metadata.recipe, scene, aux !== undefined);
     const tiling = modelTiling(job.metadata, ctx.settings.tiling);
     const aoi = job.inputs.aoi;
