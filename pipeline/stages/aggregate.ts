@@ -39,6 +39,9 @@ export const aggregate: JobStage<Job> = {
     const classes = await job.raster(job.dir.path(JOB_LAYOUT.prediction.classes));
     const status = await job.raster(job.dir.path(JOB_LAYOUT.prediction.status));
     const coverage = await aggregateRegions({ classes, status, regions: job.regions(), method: job.spec.regions.method }, (f) => ctx.progress(f));
+    if (!coverage.some((c) => c.inSceneHa > 0)) {
+      ctx.logger.warn({ regions: job.spec.regions.file, regionCount: coverage.length }, 'no region overlaps the scene: every statistic is 0 (each row is flagged)');
+    }
     let buildingCounts: [string, number][] | null = null;
     if (job.buildingClass !== null) {
       const regions = regionsInCrs(job.regions(), crsOf(job.plan().scene));

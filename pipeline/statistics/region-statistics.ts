@@ -103,13 +103,15 @@ export function regionStatistics(input: {
     };
 
     const estimate = estimates.get(region.id);
+    // A region the scene does not touch has zeros that say nothing about it.
+    const outside = region.inSceneHa > 0 ? [] : ['region outside the scene'];
     for (const c of input.classes) {
       const base = { indicator: 'area' as const, class: c.id, class_name: c.name, unit: 'ha' as const, mapped: region.mappedHa.get(c.id) ?? 0 };
       if (!estimate) {
-        publish({ ...base, method: 'mapped-only' }, null, 0, [input.estimates ? 'region not covered by the assessment' : 'no reference data: mapped area only'], 4);
+        publish({ ...base, method: 'mapped-only' }, null, 0, [...outside, input.estimates ? 'region not covered by the assessment' : 'no reference data: mapped area only'], 4);
         continue;
       }
-      const flags: string[] = [];
+      const flags: string[] = [...outside];
       if (estimate.method === 'domain') flags.push('domain estimate: class errors assumed the same in every region');
       if (estimate.borrowedStrata.includes(c.id)) flags.push('this class had under 2 sample points in the region: pooled sample used');
       const cls = estimate.estimation?.classes.find((k) => k.class === c.id);
@@ -128,14 +130,14 @@ export function regionStatistics(input: {
       const base = { indicator: 'building_count' as const, class: b.classId, class_name: name, unit: 'count' as const, mapped: count };
       const a = b.accuracy;
       if (!a || !(a.precision > 0) || !(a.recall > 0)) {
-        publish({ ...base, method: 'mapped-only' }, null, 0, ['no measured object precision/recall: count as mapped'], 0);
+        publish({ ...base, method: 'mapped-only' }, null, 0, [...outside, 'no measured object precision/recall: count as mapped'], 0);
       } else {
         // Corrected count = mapped count x precision / recall (false detections out, missed buildings in); relative
         // variance by the delta method from the binomial variances of precision and recall.
         const estimate = (count * a.precision) / a.recall;
         const relVar = (1 - a.precision) / (a.precision * a.predicted) + (1 - a.recall) / (a.recall * a.reference);
         const se = estimate * Math.sqrt(relVar);
-        publish({ ...base, method: 'precision-recall' }, { estimate, se, lower: estimate - input.z * se, upper: estimate + input.z * se }, a.reference, [`corrected by the model's object precision ${a.precision.toFixed(3)} and recall ${a.recall.toFixed(3)}`], 2);
+        publish({ ...base, method: 'precision-recall' }, { estimate, se, lower: estimate - input.z * se, upper: estimate + input.z * se }, a.reference, [...outside, `corrected by the model's object precision ${a.precision.toFixed(3)} and recall ${a.recall.toFixed(3)}`], 2);
       }
     }
   }

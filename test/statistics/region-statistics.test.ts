@@ -106,6 +106,13 @@ describe('regionStatistics', () => {
     expect(own).toContain('dataflow,SURS:DF_LC(1.2.0),I,A,SI0A,FOREST,AREA_ADJ,HA,2020,8750,E,A');
   });
 
+  it('a region the scene does not touch is flagged as outside it, not published as a plain zero', () => {
+    const away = region('away', 0, 0, { areaHa: 500, classifiedHa: 0, inSceneHa: 0 });
+    const [forest, built] = regionStatistics({ classes, regions: [away], estimates: null, buildings: null, quality: DEFAULT_QUALITY_RULES, z: 1.96 });
+    for (const row of [forest, built]) expect(row.flags).toMatch(/^region outside the scene; /);
+    expect(regionStatistics({ classes, regions: [region('A', 9000, 1000)], estimates: null, buildings: null, quality: DEFAULT_QUALITY_RULES, z: 1.96 })[0].flags).not.toMatch(/outside/);
+  });
+
   it('SDMX time periods: a day, a month, a year, or an interval', () => {
     expect(sdmxTimePeriod('2015-07-11', '2015-07-11')).toBe('2015-07-11');
     expect(sdmxTimePeriod('2024-02-01', '2024-02-29')).toBe('2024-02');

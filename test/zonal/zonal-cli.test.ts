@@ -29,6 +29,19 @@ describeWithSharedData('sat zonal', () => {
     expect(lines).toHaveLength(7);
   });
 
+  it('warns when no region overlaps the raster, and refuses lon/lat regions declared to be in a projected CRS', () => {
+    const slovenia = sharedPath('07_admin_boundaries/slovenia_gurs/SR.geojson');
+    const miss = sat(azores('gpw_v411_2020_count_2020.tif'), slovenia, '--id-field', 'SR_ID');
+    expect(miss.status, miss.stderr).toBe(0);
+    expect(miss.stderr).toMatch(/warning: none of the 12 regions of .*SR.geojson overlaps .*gpw_v411_2020_count_2020.tif: every count is 0/);
+    const hit = sat(azores('gpw_v411_2020_count_2020.tif'), azores('concelhos.geojson'), '--id-field', 'name');
+    expect(hit.stderr).not.toMatch(/warning/);
+    const wrongCrs = sat(azores('gpw_v411_2020_count_2020.tif'), slovenia, '--id-field', 'SR_ID', '--regions-crs', 'EPSG:3794');
+    expect(wrongCrs.status).toBe(2);
+    expect(wrongCrs.stderr).toMatch(/region 1 \(x 15\.7866\.\.16\.5967, y 46\.4621\.\.46\.8767\) look like longitude\/latitude, not coordinates of the projected EPSG:3794/);
+    expect(wrongCrs.stdout).toBe('');
+  });
+
   it('categorical: per class count, area in m² (ellipsoidal cells) and fraction, fractions summing to 1', () => {
     const res = sat(azores('clc2018_v2020_20u1.tif'), azores('concelhos.geojson'), '--id-field', 'name', '--categorical', '--method', 'centroid');
     expect(res.status, res.stderr).toBe(0);

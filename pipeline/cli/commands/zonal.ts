@@ -81,6 +81,10 @@ export function register(program: Command): void {
             : undefined,
         });
         progress.stop();
+        // Regions that miss the raster give zeros, which look like answers: say so when all of them do.
+        if (stats.length > 0 && stats.every((s) => !(Number(s.count) > 0) && !(Number(s.nodata) > 0) && !(Number(s.nan) > 0))) {
+          process.stderr.write(`warning: none of the ${stats.length} regions of ${regionsPath} overlaps ${rasterPath}: every count is 0 (are the regions' coordinates in the CRS ${opts.regionsCrs ? `--regions-crs ${opts.regionsCrs}` : 'their file'} says?)\n`);
+        }
         // Each region's true area on the ellipsoid, whatever part of it the raster covers.
         const withArea = stats.map((s, i) => ({ ...s, region_area_m2: geodesicArea(set.regions[i].geometry, set.crs) }));
         process.stdout.write(opts.format === 'csv' ? toCsv(withArea, Boolean(opts.categorical)) : `${JSON.stringify(withArea, null, 1)}\n`);
