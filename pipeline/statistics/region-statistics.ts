@@ -132,11 +132,16 @@ export function regionStatistics(input: {
       if (!a || !(a.precision > 0) || !(a.recall > 0)) {
         publish({ ...base, method: 'mapped-only' }, null, 0, [...outside, 'no measured object precision/recall: count as mapped'], 0);
       } else {
-        // Corrected count = mapped count x precision / recall (false detections out, missed buildings in); relative
-        // variance by the delta method from the binomial variances of precision and recall.
-        const estimate = (count * a.precision) / a.recall;
-        const relVar = (1 - a.precision) / (a.precision * a.predicted) + (1 - a.recall) / (a.recall * a.reference);
-        const se = estimate * Math.sqrt(relVar);
+        // Corrected count = mapped count x precision / recall (false detections out, missed buildings in). Delta
+        // method, assuming each building is detected independently with the held-out recall and false detections
+        // arrive as a Poisson count (bench/interval-coverage.ts measures the coverage): precision / recall is
+        // reference / predicted on the held-out part, Var(predicted) = reference r (1 - r) + predicted (1 - p); the
+        // region's own detections vary too, Var(count) = N̂ r (1 - r) + count (1 - p). The two parts are independent.
+        const { precision: p, recall: r } = a;
+        const estimate = (count * p) / r;
+        const heldOut = (a.reference * r * (1 - r) + a.predicted * (1 - p)) / a.predicted ** 2;
+        const own = count > 0 ? (estimate * r * (1 - r) + count * (1 - p)) / count ** 2 : 0;
+        const se = estimate * Math.sqrt(heldOut + own);
         publish({ ...base, method: 'precision-recall' }, { estimate, se, lower: estimate - input.z * se, upper: estimate + input.z * se }, a.reference, [...outside, `corrected by the model's object precision ${a.precision.toFixed(3)} and recall ${a.recall.toFixed(3)}`], 2);
       }
     }

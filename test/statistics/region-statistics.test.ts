@@ -77,7 +77,9 @@ describe('regionStatistics', () => {
     const a = withBuildings.find((r) => r.region === 'A' && r.indicator === 'building_count')!;
     expect(a.mapped).toBe(120);
     expect(a.estimate).toBeCloseTo(160, 6);
-    expect(a.se).toBeCloseTo(Number((160 * Math.sqrt(0.2 / (0.8 * 50) + 0.4 / (0.6 * 60))).toFixed(2)), 6);
+    // Held-out part: Var(predicted) / predicted² = (60·0.6·0.4 + 50·0.2) / 50²; the region's own detections:
+    // (N̂ r (1 - r) + count (1 - p)) / count² = (160·0.24 + 120·0.2) / 120².
+    expect(a.se).toBeCloseTo(Number((160 * Math.sqrt((60 * 0.24 + 50 * 0.2) / 2500 + (160 * 0.24 + 120 * 0.2) / 14400)).toFixed(2)), 6);
     expect(a).toMatchObject({ unit: 'count', method: 'precision-recall', sample_size: 60 });
   });
 
