@@ -12,8 +12,10 @@
 import { allocateSample } from '../pipeline/assess/allocate-sample.js';
 import { combineRegionEstimates, estimateRegions } from '../pipeline/assess/estimate-regions.js';
 import type { IntervalMethod } from '../pipeline/assess/estimate-areas.js';
+import { DEFAULT_QUALITY_RULES } from '../pipeline/assess/quality-grade.js';
 import type { LabelledPoint } from '../pipeline/assess/sample-files.js';
 import { seededRandom } from '../pipeline/core/random.js';
+import { regionStatistics, type BuildingCountInput } from '../pipeline/statistics/region-statistics.js';
 
 export interface CoverageDesign {
   name: string;
@@ -283,7 +285,24 @@ function detect(objects: number, design: CountDesign, random: () => number): { t
   return { tp, fp: binomial(Math.round(20 * falseMean), 0.05, random) };
 }
 
-export function countCoverage(design: CountDesign, options: { replicates: number; estimate: (count: number, accuracy: { precision: number; recall: number; predicted: number; reference: number }) => { estimate: number; lower: number; upper: number } }): CountCoverageRow[] {
+type CountAccuracy = NonNullable<BuildingCountInput['accuracy']>;
+
+/** The published building-count row of a region with `count` detections, as `sat run` writes it (nothing suppressed). */
+export function publishedCount(count: number, accuracy: CountAccuracy): { estimate: number; lower: number; upper: number } {
+  const rows = regionStatistics({
+    classes: [{ id: 1, name: 'building' }],
+    regions: [{ id: 'r', areaHa: 1, classifiedHa: 1, cloudHa: 0, inSceneHa: 1, mappedHa: new Map() }],
+    estimates: null,
+    buildings: { classId: 1, counts: new Map([['r', count]]), accuracy },
+    quality: { ...DEFAULT_QUALITY_RULES, suppress: [] },
+    z: 1.96,
+  });
+  const row = rows.find((r) => r.indicator === 'building_count')!;
+  return { estimate: row.estimate!, lower: row.ci_lower!, upper: row.ci_upper! };
+}
+
+export function countCoverage(design: CountDesign, options: { replicates: number; estimate?: typeof publishedCount }): CountCoverageRow[] {
+  const estimateOf = options.estimate ?? publishedCount;
   const tallies = design.regions.map(() => ({ covered: 0, bias: 0, halfWidth: 0 }));
   for (let seed = 1; seed <= options.replicates; seed++) {
     const random = seededRandom(seed);
@@ -292,7 +311,7 @@ export function countCoverage(design: CountDesign, options: { replicates: number
     const accuracy = { precision: heldOut.tp / predicted, recall: heldOut.tp / design.heldOutObjects, predicted, reference: design.heldOutObjects };
     design.regions.forEach((buildings, k) => {
       const d = detect(buildings, design, random);
-      const e = options.estimate(d.tp + d.fp, accuracy);
+      const e = estimateOf(d.tp + d.fp, accuracy);
       const t = tallies[k];
       if (e.lower <= buildings && buildings <= e.upper) t.covered++;
       t.bias += (e.estimate - buildings) / buildings;
