@@ -3,15 +3,30 @@ import sharp from 'sharp';
 
 /** ColorBrewer YlGn, 5 classes (light = low). */
 export const YLGN_5 = ['#ffffcc', '#c2e699', '#78c679', '#31a354', '#006837'] as const;
-/** Fill of regions whose value is not published (null, missing or not finite). */
-export const NOT_PUBLISHED_COLOUR = '#dddddd';
+/** Fill of regions whose value is suppressed (OBS_STATUS Q). */
+export const SUPPRESSED_COLOUR = '#a8a8a8';
+/** Fill of regions without a classified pixel (outside the scene or AOI, or masked): nothing was measured there. */
+export const NOT_MEASURED_COLOUR = '#f4f4f4';
+/** Outline of the scene's footprint. */
+export const FOOTPRINT_COLOUR = '#d62728';
 const OUTLINE_COLOUR = '#333333';
 
+/**
+ * A region's value and how far it can be trusted: its OBS_STATUS (E estimated, U low reliability: drawn hatched over
+ * its colour, Q suppressed: grey, no value), or 'none' where the region has no classified pixel.
+ */
+export interface ChoroplethValue {
+  value: number | null;
+  status: 'E' | 'U' | 'Q' | 'none';
+}
+
 export interface ChoroplethOptions {
-  /** Width of the picture in pixels (default 800); the height follows from the map's aspect. */
+  /** Width of the picture in pixels (default 900; narrower for areas taller than wide); the height follows from the map's aspect. Drawn to be shown at this size. */
   width?: number;
   title: string;
   unit: string;
+  /** The scene's outline (a lon/lat ring), drawn in red: where the numbers come from. */
+  footprint?: Position[];
 }
 
 /** One legend entry / class: values in [lower, upper] get `colour`. */
@@ -21,22 +36,29 @@ export interface ChoroplethClass {
   colour: string;
 }
 
-const TITLE_HEIGHT = 40;
-const LEGEND_WIDTH = 210;
-const PAD = 10;
-const LEGEND_ROW = 22;
+const TITLE_HEIGHT = 44;
+const LEGEND_WIDTH = 270;
+const PAD = 12;
+const LEGEND_ROW = 26;
+/** Tallest map drawn (px): a tall area gets a narrower picture rather than one taller than a screen. */
+const MAX_MAP_HEIGHT = 480;
+const FONT_SIZE = 15;
 const FONT = 'DejaVu Sans, Arial, Helvetica, sans-serif';
+/** Footprints smaller than this (px) get a ring around them, or they would vanish on a national map. */
+const SMALL_FOOTPRINT = 10;
+const HATCH = '<pattern id="hatch-u" patternUnits="userSpaceOnUse" width="7" height="7" patternTransform="rotate(45)"><rect width="2.2" height="7" fill="#1a1a1a" fill-opacity="0.6"/></pattern>';
 
 /**
- * A PNG map of regions coloured by value in five equal-interval classes between the smallest and largest published
- * value (ColorBrewer YlGn), unpublished values light grey, with a legend of the class ranges and a title.
- * Coordinates are lon/lat, drawn in an equirectangular projection scaled by the cosine of the mean latitude.
- * The same input always gives the same bytes.
+ * A PNG map of regions coloured by value in five equal-interval classes between the smallest and largest value shown
+ * (ColorBrewer YlGn); low-reliability values (U) hatched over their colour, suppressed ones (Q) grey, regions without
+ * a classified pixel near white; a legend of the class ranges and of those marks, a title, and optionally the scene's
+ * footprint. Coordinates are lon/lat, drawn in an equirectangular projection scaled by the cosine of the mean
+ * latitude. The same input always gives the same bytes.
  */
 export async function renderChoropleth(
   regions: FeatureCollection<Polygon | MultiPolygon>,
   idField: string,
-  values: Map<string, number | null>,
+  values: Map<string, ChoroplethValue>,
   options: ChoroplethOptions,
 ): Promise<Buffer> {
   const svg = choroplethSvg(regions, idField, values, options);
@@ -57,9 +79,9 @@ export function equalIntervalClasses(published: number[]): ChoroplethClass[] {
   return YLGN_5.map((colour, i) => ({ lower: min + ((max - min) * i) / n, upper: i === n - 1 ? max : min + ((max - min) * (i + 1)) / n, colour }));
 }
 
-/** The colour of a value among the classes (null → not published). */
+/** The colour of a value among the classes (null → suppressed). */
 export function classColour(classes: ChoroplethClass[], value: number | null | undefined): string {
-  if (value === null || value === undefined || !Number.isFinite(value) || classes.length === 0) return NOT_PUBLISHED_COLOUR;
+  if (value === null || value === undefined || !Number.isFinite(value) || classes.length === 0) return SUPPRESSED_COLOUR;
   if (classes.length === 1) return classes[0].colour;
   const min = classes[0].lower;
   const max = classes[classes.length - 1].upper;
@@ -93,10 +115,10 @@ export function escapeXml(text: string): string {
 export function choroplethSvg(
   regions: FeatureCollection<Polygon | MultiPolygon>,
   idField: string,
-  values: Map<string, number | null>,
+  values: Map<string, ChoroplethValue>,
   options: ChoroplethOptions,
 ): string {
-  const width = Math.max(LEGEND_WIDTH + 4 * PAD + 10, Math.round(options.width ?? 800));
+  const width = Math.max(LEGEND_WIDTH + 4 * PAD + 10, Math.round(options.width ?? 900));
   const features = regions.features.filter(
     (f): f is Feature<Polygon | MultiPolygon> => f.geometry != null && (f.geometry.type === 'Polygon' || f.geometry.type === 'MultiPolygon'),
   );
@@ -127,69 +149,85 @@ export function choroplethSvg(
   const spanX = hasExtent ? Math.max((lonMax - lonMin) * kx, 1e-9) : 1;
   const spanY = hasExtent ? Math.max(latMax - latMin, 1e-9) : 1;
 
-  // Map area on the left, legend on the right, title above.
-  const mapWidth = width - LEGEND_WIDTH - 3 * PAD;
+  // Map area on the left, legend on the right, title above; tall areas narrower, so the picture fits on a screen.
+  const mapWidth = Math.min(width - LEGEND_WIDTH - 3 * PAD, Math.max(200, Math.round((MAX_MAP_HEIGHT * spanX) / spanY)));
   const scale = mapWidth / spanX;
   const mapHeight = Math.max(1, Math.min(Math.round(spanY * scale), 4 * width));
   const s = Math.min(scale, mapHeight / spanY);
   const offX = PAD + (mapWidth - spanX * s) / 2;
   const offY = TITLE_HEIGHT + (mapHeight - spanY * s) / 2;
-  const project = (lon: number, lat: number): string =>
-    `${fmt(offX + (lon - lonMin) * kx * s)},${fmt(offY + (latMax - lat) * s)}`;
+  const xy = (lon: number, lat: number): [number, number] => [offX + (lon - lonMin) * kx * s, offY + (latMax - lat) * s];
+  const project = (lon: number, lat: number): string => xy(lon, lat).map(fmt).join(',');
+  const pathOf = (rings: Position[][]): string =>
+    rings
+      .map((ring) => ring.filter(([lon, lat]) => Number.isFinite(lon) && Number.isFinite(lat)))
+      .filter((pts) => pts.length >= 3)
+      .map((pts) => `M${pts.map(([lon, lat]) => project(lon, lat)).join('L')}Z`)
+      .join('');
 
-  // Classes from the published values of the regions drawn.
-  const valueOf = (f: Feature<Polygon | MultiPolygon>): number | null => {
+  // Classes from the values shown (E and U) of the regions drawn.
+  const shownOf = (f: Feature<Polygon | MultiPolygon>): ChoroplethValue => {
     const raw = f.properties?.[idField] ?? f.id;
-    if (raw === undefined || raw === null) return null;
-    const v = values.get(String(raw));
-    return v === undefined || v === null || !Number.isFinite(v) ? null : v;
+    const v = raw === undefined || raw === null ? undefined : values.get(String(raw));
+    if (!v) return { value: null, status: 'none' };
+    if (v.status === 'none' || v.status === 'Q') return { value: null, status: v.status };
+    return v.value === null || !Number.isFinite(v.value) ? { value: null, status: 'Q' } : v;
   };
-  const regionValues = features.map(valueOf);
-  const classes = equalIntervalClasses(regionValues.filter((v): v is number => v !== null));
-  const anyUnpublished = regionValues.some((v) => v === null);
+  const shown = features.map(shownOf);
+  const classes = equalIntervalClasses(shown.filter((v) => v.value !== null).map((v) => v.value!));
+  const fillOf = (v: ChoroplethValue) => (v.status === 'none' ? NOT_MEASURED_COLOUR : v.value === null ? SUPPRESSED_COLOUR : classColour(classes, v.value));
 
   const paths: string[] = [];
   features.forEach((f, i) => {
-    const d: string[] = [];
-    for (const poly of polygonsOf(f)) {
-      for (const ring of poly) {
-        const pts = ring.filter(([lon, lat]) => Number.isFinite(lon) && Number.isFinite(lat));
-        if (pts.length < 3) continue;
-        d.push(`M${pts.map(([lon, lat]) => project(lon, lat)).join('L')}Z`);
-      }
-    }
+    const d = polygonsOf(f).map(pathOf).join('');
     if (d.length === 0) return;
     const raw = f.properties?.[idField] ?? f.id;
-    const title = raw === undefined || raw === null ? '' : `<title>${escapeXml(String(raw))}</title>`;
-    paths.push(`<path d="${d.join('')}" fill="${classColour(classes, regionValues[i])}" fill-rule="evenodd">${title}</path>`);
+    const title = raw === undefined || raw === null ? '' : `<title>${escapeXml(String(f.properties?.name ?? raw))}</title>`;
+    paths.push(`<path d="${d}" fill="${fillOf(shown[i])}" fill-rule="evenodd">${title}</path>`);
+    if (shown[i].status === 'U') paths.push(`<path d="${d}" fill="url(#hatch-u)" fill-rule="evenodd" stroke="none"/>`);
   });
 
-  // Legend: class ranges with the unit, then "not published".
+  // The footprint, ringed when it is too small to see.
+  const marks: string[] = [];
+  const footprint = options.footprint?.filter(([lon, lat]) => Number.isFinite(lon) && Number.isFinite(lat)) ?? [];
+  if (footprint.length >= 3) {
+    marks.push(`<path d="${pathOf([footprint])}" fill="none" stroke="${FOOTPRINT_COLOUR}" stroke-width="2"/>`);
+    const pts = footprint.map(([lon, lat]) => xy(lon, lat));
+    const [x0, x1] = [Math.min(...pts.map((p) => p[0])), Math.max(...pts.map((p) => p[0]))];
+    const [y0, y1] = [Math.min(...pts.map((p) => p[1])), Math.max(...pts.map((p) => p[1]))];
+    if (Math.max(x1 - x0, y1 - y0) < SMALL_FOOTPRINT) {
+      marks.push(`<circle cx="${fmt((x0 + x1) / 2)}" cy="${fmt((y0 + y1) / 2)}" r="${SMALL_FOOTPRINT}" fill="none" stroke="${FOOTPRINT_COLOUR}" stroke-width="2"/>`);
+    }
+  }
+
+  // Legend: class ranges with the unit, then the marks that occur.
   const unit = options.unit ? ` ${options.unit}` : '';
-  const entries = classes.map((c) => ({
-    colour: c.colour,
+  const swatch = (fill: string, extra = '') => (x: number, y: number) =>
+    `<rect x="${x}" y="${y}" width="22" height="16" fill="${fill}" stroke="${OUTLINE_COLOUR}" stroke-width="0.6"/>${extra && `<rect x="${x}" y="${y}" width="22" height="16" fill="${extra}"/>`}`;
+  const entries: { draw: (x: number, y: number) => string; label: string }[] = classes.map((c) => ({
+    draw: swatch(c.colour),
     label: classes.length === 1 ? `${formatSignificant(c.lower)}${unit}` : `${formatSignificant(c.lower)} – ${formatSignificant(c.upper)}${unit}`,
   }));
-  if (anyUnpublished || classes.length === 0) entries.push({ colour: NOT_PUBLISHED_COLOUR, label: 'not published' });
-  const legendX = width - LEGEND_WIDTH - PAD;
+  if (shown.some((v) => v.status === 'U')) entries.push({ draw: swatch(classes[Math.floor(classes.length / 2)]?.colour ?? YLGN_5[2], 'url(#hatch-u)'), label: 'hatched: low reliability (U)' });
+  if (shown.some((v) => v.status === 'Q')) entries.push({ draw: swatch(SUPPRESSED_COLOUR), label: 'suppressed (Q)' });
+  if (shown.some((v) => v.status === 'none')) entries.push({ draw: swatch(NOT_MEASURED_COLOUR), label: 'no classified pixel' });
+  if (footprint.length >= 3) {
+    entries.push({ draw: (x, y) => `<rect x="${x + 1}" y="${y + 1}" width="20" height="14" fill="none" stroke="${FOOTPRINT_COLOUR}" stroke-width="2"/>`, label: 'the scene' });
+  }
+  const legendX = mapWidth + 2 * PAD;
   const legendY = TITLE_HEIGHT;
-  const legend = entries
-    .map((e, i) => {
-      const y = legendY + i * LEGEND_ROW;
-      return (
-        `<rect x="${legendX}" y="${y}" width="18" height="14" fill="${e.colour}" stroke="${OUTLINE_COLOUR}" stroke-width="0.5"/>` +
-        `<text x="${legendX + 26}" y="${y + 12}" font-size="13">${escapeXml(e.label)}</text>`
-      );
-    })
-    .join('');
+  const legend = entries.map((e, i) => `${e.draw(legendX, legendY + i * LEGEND_ROW)}<text x="${legendX + 30}" y="${legendY + i * LEGEND_ROW + 13}" font-size="${FONT_SIZE}">${escapeXml(e.label)}</text>`).join('');
   const legendHeight = entries.length * LEGEND_ROW;
   const height = TITLE_HEIGHT + Math.max(mapHeight, legendHeight) + PAD;
+  const drawnWidth = mapWidth + LEGEND_WIDTH + 3 * PAD;
 
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
-    `<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`,
-    `<text x="${PAD}" y="${TITLE_HEIGHT - 14}" font-family="${FONT}" font-size="18" font-weight="bold" fill="#222222">${escapeXml(options.title)}</text>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${drawnWidth}" height="${height}" viewBox="0 0 ${drawnWidth} ${height}">`,
+    `<defs>${HATCH}</defs>`,
+    `<rect x="0" y="0" width="${drawnWidth}" height="${height}" fill="#ffffff"/>`,
+    `<text x="${PAD}" y="${TITLE_HEIGHT - 16}" font-family="${FONT}" font-size="18" font-weight="bold" fill="#222222">${escapeXml(options.title)}</text>`,
     `<g stroke="${OUTLINE_COLOUR}" stroke-width="0.6" stroke-linejoin="round">${paths.join('')}</g>`,
+    marks.join(''),
     `<g font-family="${FONT}" fill="#222222">${legend}</g>`,
     '</svg>',
   ].join('\n');

@@ -1,10 +1,12 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { renderChoropleth } from './choropleth.js';
+import { renderChoropleth, type ChoroplethValue } from './choropleth.js';
+import { CLOUD_COLOUR } from './class-quicklook.js';
 import { csvField } from './csv-field.js';
 import { renderHtmlReport, type ReportInput } from './html-report.js';
 import { regionsGeoJson } from './regions-geojson.js';
-import { stacItem, type StacAssetInput } from './stac-item.js';
+import { footprint, stacItem, type StacAssetInput } from './stac-item.js';
+import { tableTotals } from './table-totals.js';
 import { sdmxTimePeriod, statisticsToSdmxCsv, type SdmxMapping } from './statistics-sdmx.js';
 import { renderTrueColour } from './true-colour.js';
 import { WGS84 } from '../geo/crs.js';
@@ -13,6 +15,7 @@ import type { RasterReader } from '../raster/open-raster.js';
 import { STATISTICS_COLUMNS, type StatisticsRow } from '../statistics/region-statistics.js';
 import { regionsInCrs, type RegionSet } from '../zonal/load-regions.js';
 import type { RegionalAssessment } from '../assess/assess-regions.js';
+import type { QualityRules } from '../assess/quality-grade.js';
 import { JOB_LAYOUT } from '../jobs/job-dir.js';
 import { requireGeoreferenced } from '../raster/georeferenced.js';
 
@@ -32,8 +35,13 @@ export interface ExportInput {
   choroplethClass?: string;
   checksum: (file: string) => Promise<{ sha256: string; bytes: number }>;
   provenance: Record<string, unknown>;
-  /** Normal quantile of the intervals. */
+  /** The job's quality rules (the table's totals are graded with them). */
+  quality: QualityRules;
+  /** Confidence level of the intervals, and its normal quantile. */
+  confidence: number;
   z: number;
+  /** Pixels of the scene under cloud (the class map shows them in CLOUD_COLOUR). */
+  cloudPixels: number;
 }
 
 function csv(rows: StatisticsRow[]): string {
@@ -63,40 +71,41 @@ function errorMatrix(a: RegionalAssessment, names: Map<number, string>): ReportI
 
 /** Accuracy and areas of the whole map: the national assessment, or (region x class strata) the combined regional one. */
 function accuracy(a: RegionalAssessment, names: Map<number, string>, z: number): ReportInput['accuracy'] {
-  const half = (se: number | null) => (se === null ? null : z * se);
+  const bounds = (i: { estimate: number; se: number | null; lower: number | null; upper: number | null } | null) =>
+    i && { estimate: i.estimate, se: i.se, lower: i.lower, upper: i.upper };
   if (a.national) {
     const e = a.national.estimation;
     return {
-      overall: { estimate: e.overallAccuracy.estimate, halfWidth: e.overallAccuracy.halfWidth },
+      sampleSize: a.sampleSize,
+      overall: bounds(e.overallAccuracy)!,
       classes: e.classes.map((c) => ({
         name: names.get(Number(c.class)) ?? String(c.class),
         mappedHa: c.mappedArea,
-        estimateHa: c.area.estimate,
-        halfWidthHa: c.area.halfWidth,
-        users: c.usersAccuracy?.estimate ?? null,
-        usersHalfWidth: c.usersAccuracy?.halfWidth ?? null,
-        producers: c.producersAccuracy?.estimate ?? null,
-        producersHalfWidth: c.producersAccuracy?.halfWidth ?? null,
+        area: bounds(c.area)!,
+        users: bounds(c.usersAccuracy),
+        producers: bounds(c.producersAccuracy),
       })),
     };
   }
   const t = a.nationalTotals!;
   return {
-    overall: { estimate: t.accuracy.overallAccuracy.estimate, halfWidth: t.accuracy.overallAccuracy.halfWidth },
+    sampleSize: a.sampleSize,
+    overall: bounds(t.accuracy.overallAccuracy)!,
     classes: t.classes.map((c, j) => {
       const acc = t.accuracy.classes[j];
-      return {
-        name: names.get(c.class) ?? String(c.class),
-        mappedHa: c.mappedArea,
-        estimateHa: c.estimate,
-        halfWidthHa: half(c.se),
-        users: acc.usersAccuracy?.estimate ?? null,
-        usersHalfWidth: acc.usersAccuracy?.halfWidth ?? null,
-        producers: acc.producersAccuracy?.estimate ?? null,
-        producersHalfWidth: acc.producersAccuracy?.halfWidth ?? null,
-      };
+      // Sums of regional estimates: an area interval, never below 0.
+      const area = { estimate: c.estimate, se: c.se, lower: c.se === null ? null : Math.max(0, c.estimate - z * c.se), upper: c.se === null ? null : c.estimate + z * c.se };
+      return { name: names.get(c.class) ?? String(c.class), mappedHa: c.mappedArea, area, users: bounds(acc.usersAccuracy), producers: bounds(acc.producersAccuracy) };
     }),
   };
+}
+
+/** The model's overall accuracy on its held-out training pixels, as `sat train` records it in the package. */
+function modelAccuracy(metadata: ModelMetadata): ReportInput['modelAccuracy'] {
+  const heldOut = metadata.metrics.heldOut as { pixels?: unknown; metrics?: { overallAccuracy?: unknown } } | undefined;
+  const overall = heldOut?.metrics?.overallAccuracy;
+  const pixels = heldOut?.pixels;
+  return typeof overall === 'number' && typeof pixels === 'number' ? { overall, pixels } : null;
 }
 
 /**
@@ -117,40 +126,52 @@ export async function exportStatistics(o: ExportInput): Promise<string[]> {
   files.push([JOB_LAYOUT.statistics.sdmx, statisticsToSdmxCsv(o.rows, sdmxTimePeriod(o.period.start, o.period.end), o.sdmx)]);
   if (o.assessment) files.push([JOB_LAYOUT.statistics.assessment, json({ unit: 'ha', ...o.assessment, national: o.assessment.national && { ...o.assessment.national, map: rasters.classes } })]);
 
-  // The report's choropleth: the chosen (or most mapped) class's estimated share of each region, where published.
+  // The report's choropleth: the chosen (or most mapped) class's estimated share of each region, marked by its status.
   const areaRows = o.rows.filter((r) => r.indicator === 'area');
   const totals = new Map<string, number>();
   for (const r of areaRows) totals.set(r.class_name, (totals.get(r.class_name) ?? 0) + r.mapped);
   // (openJob has checked that a chosen class is one of the model's.)
   const shown = o.choroplethClass ?? [...totals.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
-  const shares = new Map(
+  // Regions with a classified pixel (the report's table lists the others apart).
+  const measured = new Set(o.rows.filter((r) => r.valid_share > 0 || r.mapped > 0).map((r) => r.region));
+  const shares = new Map<string, ChoroplethValue>(
     areaRows
       .filter((r) => r.class_name === shown)
       .map((r) => {
         const value = r.method === 'mapped-only' ? r.mapped : r.estimate;
-        return [r.region, value === null || r.region_area_ha === 0 ? null : (100 * value) / r.region_area_ha] as const;
+        return [r.region, { value: value === null || r.region_area_ha === 0 ? null : (100 * value) / r.region_area_ha, status: measured.has(r.region) ? r.obs_status : 'none' }];
       }),
   );
   const estimated = areaRows.some((r) => r.method !== 'mapped-only');
-  const caption = `${shown}: ${estimated ? 'error-adjusted' : 'mapped'} share of each region (%)`;
-  const choropleth = shown ? { png: await renderChoropleth(geojson as Parameters<typeof renderChoropleth>[0], 'id', shares, { title: caption, unit: '%' }), caption } : null;
+  const caption = `${shown}: ${estimated ? 'error-adjusted' : 'mapped'} share of each region's area (%)`;
+  const info = requireGeoreferenced(o.scene.info);
+  const grid = { width: info.width, height: info.height, geotransform: info.geotransform, epsg: info.epsg, proj4: info.proj4 };
+  const choropleth = shown
+    ? { png: await renderChoropleth(geojson as Parameters<typeof renderChoropleth>[0], 'id', shares, { title: caption, unit: '%', footprint: footprint(grid) }), caption }
+    : null;
   const rgb = trueColourBands(o.metadata);
   const notes = [
     'Mapped areas are what the classifier says; estimates are error-adjusted with the reference sample (Olofsson et al. 2014) and carry the standard error (se), the confidence interval and the coefficient of variation (cv).',
-    'Quality grade from the CV; OBS_STATUS E = estimated, U = low reliability (thin valid share, much cloud, small sample or no SE), Q = not published (suppressed).',
     ...(o.assessment?.design === 'region-class' ? ['The sample was stratified by region x map class: each region has its own error matrix; national areas are sums of the regional estimates, national accuracies Stehman\'s (2014) estimators over the region x class strata.'] : []),
     ...(o.assessment?.design === 'class' ? ['The sample was stratified by map class only: regional figures are domain estimates that assume classification errors are the same in every region.'] : []),
     ...(estimated ? [] : ['No reference data: only mapped areas, which are biased by classification errors; no estimate is published.']),
   ];
-  const report = await renderHtmlReport({
+  const mapAccuracy = o.assessment ? accuracy(o.assessment, names, o.z) : null;
+  const report = renderHtmlReport({
     title: o.name,
     period: o.period.start === o.period.end ? o.period.start : `${o.period.start} to ${o.period.end}`,
+    confidence: o.confidence,
     trueColour: rgb ? await renderTrueColour(o.scene, rgb.bands, { ranges: rgb.ranges, maxSide: 800 }) : null,
-    classMap: { png: await readFile(path.join(o.dir, rasters.quicklook)), classes: o.metadata.classes },
+    classMap: { png: await readFile(path.join(o.dir, rasters.quicklook)), classes: o.metadata.classes, cloudColour: o.cloudPixels > 0 ? CLOUD_COLOUR : null },
     choropleth,
     errorMatrix: o.assessment ? errorMatrix(o.assessment, names) : null,
-    accuracy: o.assessment ? accuracy(o.assessment, names, o.z) : null,
-    table: { columns: STATISTICS_COLUMNS, rows: o.rows.map((r) => STATISTICS_COLUMNS.map((k) => (typeof r[k] === 'boolean' ? String(r[k]) : (r[k] as string | number | null)))) },
+    accuracy: mapAccuracy,
+    modelAccuracy: modelAccuracy(o.metadata),
+    statistics: {
+      rows: o.rows,
+      regionNames: new Map(o.regions.regions.flatMap((r) => (r.name === undefined ? [] : [[String(r.id), r.name] as const]))),
+      totals: tableTotals(o.rows, mapAccuracy && { sampleSize: mapAccuracy.sampleSize, classes: new Map(mapAccuracy.classes.map((c) => [c.name, { mappedHa: c.mappedHa, area: c.area }])) }, o.quality),
+    },
     notes,
     provenance: o.provenance,
   });
@@ -173,11 +194,10 @@ export async function exportStatistics(o: ExportInput): Promise<string[]> {
         .map(([f]) => asset(path.basename(f).replace(/\./g, '-'), f, f.endsWith('.csv') ? 'text/csv' : f.endsWith('.geojson') ? 'application/geo+json' : 'application/json', `Statistics: ${path.basename(f)}`, ['metadata'])),
     )),
   ];
-  const info = requireGeoreferenced(o.scene.info);
   const item = stacItem({
     id: o.name,
     period: o.period,
-    grid: { width: info.width, height: info.height, geotransform: info.geotransform, epsg: info.epsg, proj4: info.proj4 },
+    grid,
     assets,
     properties: { 'satstat:model': o.modelHash },
   });

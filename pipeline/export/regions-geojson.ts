@@ -13,7 +13,8 @@ function rounded(g: Polygon | MultiPolygon): Polygon | MultiPolygon {
 }
 
 /**
- * The regions with their statistics, for GIS and web maps: one feature per region (lon/lat, RFC 7946), flat
+ * The regions with their statistics, for GIS and web maps: one feature per region (lon/lat, RFC 7946), its id and
+ * name (when the job names the field), flat
  * properties `<indicator>_<class>_<measure>` (e.g. `area_forest_estimate`, `area_forest_grade`) beside the region's
  * area and valid/cloud shares, since most tools cannot read nested properties.
  */
@@ -22,7 +23,7 @@ export function regionsGeoJson(regionsLonLat: Region[], rows: StatisticsRow[]): 
   for (const r of rows) byRegion.set(r.region, [...(byRegion.get(r.region) ?? []), r]);
   const features: Feature[] = regionsLonLat.map((region) => {
     const own = byRegion.get(String(region.id)) ?? [];
-    const properties: Record<string, unknown> = { id: region.id };
+    const properties: Record<string, unknown> = { id: region.id, ...(region.name !== undefined && { name: region.name }) };
     if (own[0]) Object.assign(properties, { region_area_ha: own[0].region_area_ha, valid_share: own[0].valid_share, cloud_share: own[0].cloud_share });
     for (const r of own) {
       const prefix = r.indicator === 'area' ? `area_${slug(r.class_name)}` : r.indicator;

@@ -88,7 +88,7 @@ function checkDate(value: string, which: string): number {
 const round7 = (v: number) => Math.round(v * 1e7) / 1e7 + 0; // + 0 turns -0 into 0
 
 /** Densified raster boundary in lon/lat: a closed, counter-clockwise ring (RFC 7946). */
-function footprint(grid: StacItemInput['grid']): [number, number][] {
+export function footprint(grid: StacItemInput['grid']): [number, number][] {
   const { width: w, height: h, geotransform: gt } = grid;
   const toLonLat = makeTransform({ epsg: grid.epsg, proj4: grid.proj4 }, WGS84);
   const pixelRing: [number, number][] = [];

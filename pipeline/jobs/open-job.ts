@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { SatError } from '../core/errors.js';
 import { packageHash, readModelMetadata, type ModelMetadata } from '../model/model-package.js';
@@ -104,6 +105,13 @@ export class Job extends PredictionJob {
 
   /** Opens a job: reads the model's metadata and checks the spec against it (cheap checks, before any stage runs). */
   static openJob(spec: JobSpec, specText: string, folders: { work: string; out: string }, settings: Pick<Settings, 'raster' | 'limits'>): Job {
+    // The usual first stumble with an example job: its model is made by `sat train`, not shipped.
+    if (!existsSync(spec.model)) {
+      // Relative to where the user is when that is shorter; absolute otherwise (the service shortens those itself).
+      const relative = path.relative(process.cwd(), spec.model);
+      const shown = relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : spec.model;
+      throw new SatError('E_NOT_FOUND', `model directory ${shown} does not exist: a job's model is a package made by \`sat train ... --out ${shown}\` (the README and the example job files show the whole command)`);
+    }
     const metadata = readModelMetadata(spec.model);
     if (spec.report.choroplethClass && !metadata.classes.some((c) => c.name === spec.report.choroplethClass)) {
       throw new SatError('E_CONFIG', `report.choroplethClass '${spec.report.choroplethClass}' is not a class of the model (${metadata.classes.map((c) => c.name).join(', ')})`);
@@ -113,7 +121,7 @@ export class Job extends PredictionJob {
 
   /** The official regions, loaded (and checked) on first use: tile stages never need them. */
   regions(): RegionSet {
-    this.regionSet ??= loadRegions(this.spec.regions.file, this.spec.regions.idField, { limits: this.settings.limits });
+    this.regionSet ??= loadRegions(this.spec.regions.file, this.spec.regions.idField, { limits: this.settings.limits, nameField: this.spec.regions.nameField });
     return this.regionSet;
   }
 }

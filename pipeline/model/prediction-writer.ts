@@ -134,7 +134,7 @@ export class PredictionWriter {
       this.classPixels[ids[i]]++;
       if (probs) for (let k = 0; k < K; k++) probs[k][i] = probabilities[i * K + k];
     }
-    this.quicklook.add(tile.core, classes);
+    this.quicklook.add(tile.core, classes, (i) => status[i] === PIXEL_STATUS.cloud);
     await this.writers.classes.writeWindow(tile.core, [classes]);
     await this.writers.confidence.writeWindow(tile.core, [confidence]);
     await this.writers.status.writeWindow(tile.core, [status]);

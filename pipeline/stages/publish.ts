@@ -86,7 +86,10 @@ async function writeResults(job: Job, runCost: () => Promise<{ stageSeconds: Rec
     choroplethClass: spec.report.choroplethClass,
     checksum,
     provenance,
+    quality: spec.quality,
+    confidence: spec.confidence,
     z,
+    cloudPixels: prediction.cloudPixels,
   });
   const p = JOB_LAYOUT.prediction;
   const outputs = Object.fromEntries(await Promise.all([p.classes, p.confidence, p.status, p.quicklook, ...files].map(async (f) => [f, (await checksum(dir.path(f))).sha256] as const)));

@@ -40,7 +40,7 @@ name: demo
 imagery: scene/scene.tif
 aux: scene/clouds.tif
 model: model
-regions: { file: scene/regions.geojson, idField: code }
+regions: { file: scene/regions.geojson, idField: code, nameField: name }
 # The synthetic truth is the reference: a region x class stratified sample is drawn from the map and labelled from it.
 reference: { raster: scene/truth.tif, sampleSize: 1500, minPerStratum: 20, strata: region-class }
 period: '2020-06-01'

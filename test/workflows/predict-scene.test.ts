@@ -8,6 +8,8 @@ import { loadModelPackage, type ModelMetadata } from '../../pipeline/model/model
 import { predictArray } from '../../pipeline/model/predict-array.js';
 import { preprocessTile } from '../../pipeline/preprocess/preprocess-tile.js';
 import { openRaster } from '../../pipeline/raster/open-raster.js';
+import { CLOUD_COLOUR } from '../../pipeline/export/class-quicklook.js';
+import { PIXEL_STATUS } from '../../pipeline/model/classify-tiles.js';
 import { CLASS_NODATA } from '../../pipeline/model/prediction-writer.js';
 import { predictScene } from '../../pipeline/workflows/predict-scene.js';
 import { generateScene } from '../../pipeline/synth/generate-scene.js';
@@ -89,15 +91,20 @@ describe('sat predict (the prediction stages in one process)', () => {
     expect(a.maskedPixels).toBe(masked);
     const differing = classesA.filter((v, i) => v !== classesB[i]).length;
     expect(differing).toBe(0);
-    // The quicklook: the class map in the classes' colours, masked pixels transparent.
+    // The quicklook: the class map in the classes' colours, clouds in CLOUD_COLOUR, other masked pixels transparent.
     const { data, info } = await sharp(a.files.quicklook).raw().toBuffer({ resolveWithObject: true });
     expect([info.width, info.height, info.channels]).toEqual([230, 170, 4]);
-    for (const i of [0, 1234, 20_000, 39_099]) {
+    const status = await band(a.files.status);
+    const rgbOf = (colour: string) => [1, 3, 5].map((k) => parseInt(colour.slice(k, k + 2), 16));
+    const cloudy = status.findIndex((s) => s === PIXEL_STATUS.cloud);
+    expect(cloudy).toBeGreaterThanOrEqual(0);
+    for (const i of [0, 1234, 20_000, 39_099, cloudy]) {
       const id = classesA[i];
       const colour = metadata.classes.find((c) => c.id === id)?.colour;
       const rgba = Array.from(data.subarray(i * 4, i * 4 + 4));
-      if (id === CLASS_NODATA) expect(rgba[3]).toBe(0);
-      else expect(rgba).toEqual([...[1, 3, 5].map((k) => parseInt(colour!.slice(k, k + 2), 16)), 255]);
+      if (status[i] === PIXEL_STATUS.cloud) expect(rgba).toEqual([...rgbOf(CLOUD_COLOUR), 255]);
+      else if (id === CLASS_NODATA) expect(rgba[3]).toBe(0);
+      else expect(rgba).toEqual([...rgbOf(colour!), 255]);
     }
     const manifest = JSON.parse(readFileSync(path.join(tmp, 'tiles64', 'prediction.json'), 'utf8'));
     expect(manifest.model.hash).toMatch(/^[0-9a-f]{64}$/);
