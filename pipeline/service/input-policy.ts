@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { SatError } from '../core/errors.js';
 import { METADATA_FILE, MODEL_FILE, WEIGHTS_FILE } from '../model/model-package.js';
@@ -6,7 +6,7 @@ import { isUrl, resolveJobPaths, type JobSpec } from '../jobs/job-spec.js';
 import { isOriginAllowed } from '../raster/sources/http-source.js';
 
 export interface InputPolicy {
-  /** Absolute folders inputs must lie in; relative paths start at the first. */
+  /** Absolute folders inputs must lie in; a relative path is looked for in each in turn. */
   dataRoots: string[];
   /** Origins (service.allowedHosts: `scheme://host[:port]`, or a bare host meaning https:443) URL imagery may come from. */
   allowedHosts: string[];
@@ -47,10 +47,14 @@ export function applyInputPolicy(spec: JobSpec, policy: InputPolicy): JobSpec {
       return p;
     }
     if (p.includes('\0')) throw new SatError('E_INPUT', `${what}: invalid path`);
-    const candidate = path.resolve(policy.dataRoots[0], p);
-    if (!roots.some((r) => inside(r, candidate)) && !policy.dataRoots.some((r) => inside(path.resolve(r), candidate))) {
-      throw new SatError('E_INPUT', `${what}: ${p} is outside the data roots`);
-    }
+    // A relative path is looked for in each root in turn (the first where it exists), so one job names its data in
+    // one root and its model in another (../shared/data and out/models by default, /data and /models in
+    // docker-compose). Only places inside a root are looked at, so nothing is learnt about files elsewhere.
+    const candidates = policy.dataRoots
+      .map((r) => path.resolve(r, p))
+      .filter((c) => roots.some((r) => inside(r, c)) || policy.dataRoots.some((r) => inside(path.resolve(r), c)));
+    const candidate = candidates.find((c) => existsSync(c)) ?? candidates[0];
+    if (candidate === undefined) throw new SatError('E_INPUT', `${what}: ${p} is outside the data roots`);
     let real: string;
     try {
       real = realpathSync(candidate);
