@@ -38,10 +38,11 @@ function covariance(a: number[], b: number[]): number | null {
   return a.reduce((s, v, i) => s + (v - ma) * (b[i] - mb), 0) / (n - 1);
 }
 
+/** estimate ± z·se, the bounds clipped to [0, 1]: these are accuracies (proportions). */
 const interval = (estimate: number, variance: number | null, z: number): Interval => {
   if (variance === null) return { estimate, se: null, halfWidth: null, lower: null, upper: null };
   const se = Math.sqrt(Math.max(0, variance));
-  return { estimate, se, halfWidth: z * se, lower: estimate - z * se, upper: estimate + z * se };
+  return { estimate, se, halfWidth: z * se, lower: Math.max(0, estimate - z * se), upper: Math.min(1, estimate + z * se) };
 };
 
 /**
