@@ -28,6 +28,8 @@ COPY bin ./bin
 COPY pipeline ./pipeline
 COPY workers ./workers
 COPY config ./config
+# The web app's source: the build bundles it into dist/web, which `sat serve` serves at /.
+COPY web ./web
 # npm ci runs the build (prepare script); then dev dependencies are dropped. npm ci succeeds even when an optional
 # dependency's install script fails (it just leaves the package out), so the GPU image checks tfjs-node-gpu is there.
 RUN npm ci --no-audit --no-fund --foreground-scripts \

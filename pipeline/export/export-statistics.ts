@@ -150,6 +150,8 @@ export async function exportStatistics(o: ExportInput): Promise<string[]> {
     ? { png: await renderChoropleth(geojson as Parameters<typeof renderChoropleth>[0], 'id', shares, { title: caption, unit: '%', footprint: footprint(grid) }), caption }
     : null;
   const rgb = trueColourBands(o.metadata);
+  const trueColour = rgb ? await renderTrueColour(o.scene, rgb.bands, { ranges: rgb.ranges, maxSide: 800 }) : null;
+  if (trueColour) files.push([JOB_LAYOUT.trueColour, trueColour]);
   const notes = [
     'Mapped areas are what the classifier says; estimates are error-adjusted with the reference sample (Olofsson et al. 2014) and carry the standard error (se), the confidence interval and the coefficient of variation (cv).',
     ...(o.assessment?.design === 'region-class' ? ['The sample was stratified by region x map class: each region has its own error matrix; national areas are sums of the regional estimates, national accuracies Stehman\'s (2014) estimators over the region x class strata.'] : []),
@@ -161,7 +163,7 @@ export async function exportStatistics(o: ExportInput): Promise<string[]> {
     title: o.name,
     period: o.period.start === o.period.end ? o.period.start : `${o.period.start} to ${o.period.end}`,
     confidence: o.confidence,
-    trueColour: rgb ? await renderTrueColour(o.scene, rgb.bands, { ranges: rgb.ranges, maxSide: 800 }) : null,
+    trueColour,
     classMap: { png: await readFile(path.join(o.dir, rasters.quicklook)), classes: o.metadata.classes, cloudColour: o.cloudPixels > 0 ? CLOUD_COLOUR : null },
     choropleth,
     errorMatrix: o.assessment ? errorMatrix(o.assessment, names) : null,
@@ -188,6 +190,7 @@ export async function exportStatistics(o: ExportInput): Promise<string[]> {
     await asset('confidence', rasters.confidence, tiff, 'Confidence (probability of the chosen class)', ['data'], { nodata: NaN, dataType: 'float32' }),
     await asset('status', rasters.status, tiff, 'Pixel status: 0 classified, 1 no data, 2 cloud', ['data'], { dataType: 'uint8' }),
     await asset('quicklook', rasters.quicklook, 'image/png', 'Class map quicklook', ['overview']),
+    ...(trueColour ? [await asset('true-colour', JOB_LAYOUT.trueColour, 'image/png', 'The scene in true colour', ['overview', 'visual'])] : []),
     ...(await Promise.all(
       files
         .filter(([f]) => f.startsWith('statistics/'))

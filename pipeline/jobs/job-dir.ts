@@ -37,6 +37,8 @@ export const JOB_LAYOUT = {
     assessment: 'statistics/assessment.json',
   },
   report: 'report.html',
+  /** The scene in true colour (the recipe's red, green and blue), at most 800 px a side; absent without those bands. */
+  trueColour: 'true-colour.png',
   stacItem: 'stac-item.json',
   manifest: 'manifest.json',
   /** Folders of stage hand-overs, removed when the job is published. */
@@ -106,6 +108,7 @@ export const RESULT_FILES: readonly ResultFile[] = [
   { name: 'confidence.tif', file: JOB_LAYOUT.prediction.confidence, type: GEOTIFF },
   { name: 'status.tif', file: JOB_LAYOUT.prediction.status, type: GEOTIFF },
   { name: 'quicklook.png', file: JOB_LAYOUT.prediction.quicklook, type: 'image/png' },
+  { name: 'true-colour.png', file: JOB_LAYOUT.trueColour, type: 'image/png' },
   { name: 'report.html', file: JOB_LAYOUT.report, type: 'text/html; charset=utf-8' },
   { name: 'stac-item.json', file: JOB_LAYOUT.stacItem, type: 'application/geo+json' },
   { name: 'manifest.json', file: JOB_LAYOUT.manifest, type: 'application/json' },

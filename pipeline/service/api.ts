@@ -1,17 +1,24 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { isSatError, SatError } from '../core/errors.js';
 import { csvField } from '../export/csv-field.js';
+import { readInputFile } from '../core/read-input.js';
+import { crsFromEpsg, WGS84 } from '../geo/crs.js';
+import { readGeoJsonBytes } from '../geo/read-geojson.js';
+import { reprojectGeometry } from '../geo/reproject-geometry.js';
 import { JobDir, RESULT_FILES, resultFile } from '../jobs/job-dir.js';
 import { sdmxMapping, statisticsToSdmxCsv } from '../export/statistics-sdmx.js';
 import { STATISTICS_COLUMNS } from '../statistics/region-statistics.js';
-import { cancelJob, jobStatus, purgeJob } from './job-status.js';
+import { inputCatalog } from './input-catalog.js';
+import { cancelJob, jobStatus, publicReason, purgeJob } from './job-status.js';
 import { jobStore } from './job-store.js';
 import { openApiDocument } from './openapi.js';
 import { createSchedule, deleteSchedule, scheduleStore, timeSeries } from './schedules.js';
 import type { ServiceContext } from './service-context.js';
 import { submitJob, SubmittedJobSchema } from './submit-job.js';
+import { registerWebApp } from './web-app.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -30,6 +37,17 @@ function pageNumber(value: string | undefined, fallback: number, name: string): 
 /** Errors of a Redis command made while Redis is unreachable (ioredis, fail-fast connection). */
 function isRedisUnavailable(err: Error): boolean {
   return /enableOfflineQueue|Connection is closed|ECONNREFUSED|MaxRetriesPerRequest|Reached the max retries|ETIMEDOUT|EPIPE/i.test(`${err.name} ${err.message}`);
+}
+
+/**
+ * The one `bytes=` range of a Range header on a file of `size` bytes, inclusive; null for none or several (the whole
+ * file is sent then, as RFC 9110 allows), 'unsatisfiable' for a range that starts past the end.
+ */
+function byteRange(header: string | undefined, size: number): [number, number] | 'unsatisfiable' | null {
+  const match = /^bytes=(\d{0,15})-(\d{0,15})$/.exec(header?.trim() ?? '');
+  if (!match || (match[1] === '' && match[2] === '')) return null;
+  const [start, end] = match[1] === '' ? [Math.max(0, size - Number(match[2])), size - 1] : [Number(match[1]), match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1)];
+  return start >= size || start > end ? 'unsatisfiable' : [start, end];
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
@@ -74,8 +92,10 @@ export async function buildApi(ctx: ServiceContext): Promise<FastifyInstance> {
     if (req.url.includes('/results/')) reply.header('content-security-policy', "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox");
   });
 
+  const webApp = registerWebApp(app);
+
   app.addHook('onRequest', async (req, reply) => {
-    if (req.url === '/health') return;
+    if (req.url === '/health' || webApp.isPublic(req.url)) return;
     const owner = ownerOf(ctx.settings.service.tokens, req.headers.authorization);
     if (!owner) return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'a valid bearer token is required' });
     req.owner = owner;
@@ -137,7 +157,44 @@ export async function buildApi(ctx: ServiceContext): Promise<FastifyInstance> {
     const file = out.path(result.file);
     if (!out.isPublished()) return reply.code(409).send({ error: `job ${job.id} has not completed` });
     if (!existsSync(file)) return reply.code(404).send({ error: `job ${job.id} has no ${req.params.name}` });
-    return reply.type(result.type).header('content-disposition', `attachment; filename="${job.id}-${req.params.name}"`).send(createReadStream(file));
+    // Ranges, so a map reads only the parts of a COG it shows.
+    const size = statSync(file).size;
+    const range = byteRange(req.headers.range, size);
+    if (range === 'unsatisfiable') return reply.code(416).header('content-range', `bytes */${size}`).send({ error: `the range is past the end of the file (${size} bytes)` });
+    reply.type(result.type).header('content-disposition', `attachment; filename="${job.id}-${req.params.name}"`).header('accept-ranges', 'bytes');
+    if (range === null) return reply.header('content-length', size).send(createReadStream(file));
+    const [start, end] = range;
+    return reply
+      .code(206)
+      .header('content-range', `bytes ${start}-${end}/${size}`)
+      .header('content-length', end - start + 1)
+      .send(createReadStream(file, { start, end }));
+  });
+
+  // What the web app's job form offers: the inputs in the data roots, a boundary set's regions, a CRS's definition.
+  app.get('/inputs', async () => inputCatalog(ctx.dataRoots));
+  app.get<{ Querystring: { file?: string } }>('/inputs/boundaries', async (req, reply) => {
+    const file = req.query.file ?? '';
+    // Only files the catalog lists: inside a root, no symbolic link on the way.
+    if (!inputCatalog(ctx.dataRoots).vectors.includes(file)) return reply.code(404).send({ error: `no GeoJSON file ${file} in the data roots` });
+    const { regionsFileMB, maxRegions } = ctx.settings.limits;
+    try {
+      const bytes = readInputFile(path.resolve(ctx.dataRoots[0], file), { maxBytes: Math.floor(regionsFileMB * 1024 * 1024), what: 'boundary file', setting: 'limits.regionsFileMB' });
+      const layer = readGeoJsonBytes(bytes, file, { maxFeatures: maxRegions, what: 'boundary file', featuresSetting: 'limits.maxRegions' });
+      // Lon/lat (RFC 7946), as a web map takes GeoJSON.
+      return reply.type('application/geo+json').send({
+        type: 'FeatureCollection',
+        features: layer.features.map((f) => ({ type: 'Feature', properties: f.properties, geometry: reprojectGeometry(f.geometry, layer.crs, WGS84) })),
+      });
+    } catch (err) {
+      if (isSatError(err)) throw new SatError(err.code, publicReason(ctx, err.message) ?? err.message);
+      throw err;
+    }
+  });
+  app.get<{ Params: { code: string } }>('/crs/:code', async (req, reply) => {
+    if (!/^\d{4,6}$/.test(req.params.code)) return reply.code(400).send({ error: 'an EPSG code is 4 to 6 digits' });
+    const crs = crsFromEpsg(Number(req.params.code));
+    return { epsg: crs.epsg, name: crs.name ?? null, proj4: crs.proj4 };
   });
 
   app.post('/schedules', async (req, reply) => reply.code(201).send(await createSchedule(ctx, req.owner, req.body)));

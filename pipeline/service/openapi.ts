@@ -49,7 +49,27 @@ export function openApiDocument(): object {
         },
       },
       '/jobs/{id}/results/{name}': {
-        get: { summary: 'download a result file', parameters: [id('id'), { name: 'name', in: 'path', required: true, schema: { enum: RESULT_FILES.map((r) => r.name) } }], responses: { 200: { description: 'the file' }, 404: error, 409: error } },
+        get: {
+          summary: 'download a result file (a single byte range on request, as a map reading a COG asks)',
+          parameters: [id('id'), { name: 'name', in: 'path', required: true, schema: { enum: RESULT_FILES.map((r) => r.name) } }, { name: 'Range', in: 'header', schema: { type: 'string', example: 'bytes=0-16383' } }],
+          responses: { 200: { description: 'the file' }, 206: { description: 'the range asked for' }, 404: error, 409: error, 416: error },
+        },
+      },
+      '/inputs': {
+        get: {
+          summary: 'the inputs in the data roots a job may name: rasters, GeoJSON files, model packages (with their task and classes)',
+          responses: { 200: json({ type: 'object', properties: { rasters: { type: 'array', items: { type: 'string' } }, vectors: { type: 'array', items: { type: 'string' } }, models: { type: 'array', items: { type: 'object' } }, truncated: { type: 'boolean' } } }) },
+        },
+      },
+      '/inputs/boundaries': {
+        get: {
+          summary: 'a GeoJSON file of the data roots (as /inputs lists it) in lon/lat, to pick regions from',
+          parameters: [{ name: 'file', in: 'query', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: 'GeoJSON FeatureCollection (RFC 7946)' }, 400: error, 404: error },
+        },
+      },
+      '/crs/{code}': {
+        get: { summary: 'the PROJ definition of an EPSG code (for a web map)', parameters: [id('code')], responses: { 200: json({ type: 'object', properties: { epsg: { type: 'integer' }, name: { type: ['string', 'null'] }, proj4: { type: 'string' } } }), 400: error } },
       },
       '/schedules': {
         post: { summary: 'create a schedule (every ms, or cron)', requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ScheduleRequest' } } } }, responses: { 201: json({ type: 'object' }), 400: error } },

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { FlowProducer } from 'bullmq';
 import { z } from 'zod';
 import { validate } from '../config/load-yaml.js';
@@ -8,16 +10,26 @@ import { jobStore, type StoredJob } from './job-store.js';
 import { stageFlow, stageJobId, stageJobOptions } from './queues.js';
 import type { ServiceContext } from './service-context.js';
 
-/** A job as the API takes it: the job spec without `out` (the service decides where results go). */
-export const SubmittedJobSchema = JobSpecSchema.omit({ out: true });
+/** A GeoJSON document given inline (checked as an AOI when the job is ingested, like an AOI file). */
+const InlineGeoJsonSchema = z.looseObject({ type: z.enum(['FeatureCollection', 'Feature', 'Polygon', 'MultiPolygon']) });
+
+/**
+ * A job as the API takes it: the job spec without `out` (the service decides where results go). The AOI may also be
+ * GeoJSON inline (an area drawn in the web app): it is kept in the job's folder, outside the data roots.
+ */
+export const SubmittedJobSchema = JobSpecSchema.omit({ out: true }).extend({ aoi: z.union([z.string(), InlineGeoJsonSchema]).optional() });
 export type SubmittedJob = z.infer<typeof SubmittedJobSchema>;
 
+/** Where a job's inline AOI is kept. */
+const inlineAoiFile = (ctx: ServiceContext, id: string) => path.join(ctx.jobDir(id), 'aoi.geojson');
+
 /** Validates a submitted spec and applies the input policy; errors name the field. */
-export function checkSubmittedJob(ctx: ServiceContext, value: unknown, id: string): { spec: JobSpec; specText: string } {
-  const parsed = validate(SubmittedJobSchema, value, 'invalid job', 'E_CONFIG');
+export function checkSubmittedJob(ctx: ServiceContext, value: unknown, id: string): { spec: JobSpec; specText: string; inlineAoi: object | null } {
+  const { aoi, ...parsed } = validate(SubmittedJobSchema, value, 'invalid job', 'E_CONFIG');
   const policy = { dataRoots: ctx.dataRoots, allowedHosts: ctx.settings.service.allowedHosts };
-  const spec = applyInputPolicy({ ...parsed, out: ctx.jobDir(id, 'out') }, policy);
-  return { spec, specText: JSON.stringify(value) };
+  const inlineAoi = typeof aoi === 'object' ? aoi : null;
+  const spec = applyInputPolicy({ ...parsed, aoi: typeof aoi === 'string' ? aoi : undefined, out: ctx.jobDir(id, 'out') }, policy);
+  return { spec: inlineAoi ? { ...spec, aoi: inlineAoiFile(ctx, id) } : spec, specText: JSON.stringify(value), inlineAoi };
 }
 
 export function newJobId(name: string): string {
@@ -31,7 +43,11 @@ export async function submitJob(ctx: ServiceContext, owner: string, value: unkno
   // A schedule's iteration retried after a stall submits the same run again: keep the first.
   const existing = options.id ? await jobStore.get(ctx, options.id) : null;
   if (existing) return existing;
-  const { spec, specText } = checkSubmittedJob(ctx, value, id);
+  const { spec, specText, inlineAoi } = checkSubmittedJob(ctx, value, id);
+  if (inlineAoi) {
+    mkdirSync(ctx.jobDir(id), { recursive: true });
+    writeFileSync(inlineAoiFile(ctx, id), JSON.stringify(inlineAoi));
+  }
   const job: StoredJob = { id, owner, name: spec.name, spec, specText, submitted: Date.now(), scheduleId: options.scheduleId ?? null, cancelled: false };
   await jobStore.save(ctx, job);
   const { attempts, backoffMs } = ctx.settings.service;
