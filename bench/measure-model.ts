@@ -57,10 +57,10 @@ for (const c of cases) {
   const batch = light ? 1 : 4;
   const input = randomArray(batch * side * side * c.channels, 2);
   const corePixels = batch * 256 * 256; // output that counts: the tile cores
-  predictBatch(arch.model, input, batch, side, c.channels); // warm-up
+  await predictBatch(arch.model, input, batch, side, c.channels); // warm-up
   const rounds = light ? 1 : 3;
   let t = performance.now();
-  for (let i = 0; i < rounds; i++) predictBatch(arch.model, input, batch, side, c.channels);
+  for (let i = 0; i < rounds; i++) await predictBatch(arch.model, input, batch, side, c.channels);
   const single = (rounds * corePixels) / 1e6 / ((performance.now() - t) / 1000);
 
   let pooled: number | null = null;

@@ -40,7 +40,7 @@ export const SettingsSchema = z
       .strict(),
     model: z
       .object({
-        backend: z.enum(['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']),
+        backend: z.enum(['auto', 'webgpu', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']),
         inferenceThreads: z.number().int().min(0).max(256),
         batchSize: z.number().int().min(1).max(1024),
       })

@@ -2,6 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import { SatError } from '../core/errors.js';
 import { startWorker } from '../core/worker-url.js';
 import type { RuntimeInfo, BackendPreference } from './runtime.js';
+import { hasGpuDevice } from './webgpu-adapter.js';
 
 interface Job {
   id: number;
@@ -30,12 +31,33 @@ export class InferencePool {
 
   private constructor(readonly runtime: RuntimeInfo) {}
 
-  /** Starts `threads` workers that each load the model package; resolves when all are ready. */
+  /**
+   * Starts `threads` workers that each load the model package; resolves when all are ready. With 'auto' on a machine
+   * with a GPU the first thread settles what it resolves to, and the others load that backend directly: they neither
+   * look for a GPU again nor open a second device when it is webgpu, which runs on one thread (one device does the work).
+   */
   static async start(modelDir: string, backend: BackendPreference, threads: number): Promise<InferencePool> {
+    const settle = backend === 'auto' && threads > 1 && hasGpuDevice();
+    const first = await InferencePool.spawn(modelDir, backend, settle ? 1 : threads);
+    const workers = first.workers;
+    if (settle && first.runtime.runtime !== 'webgpu') {
+      try {
+        workers.push(...(await InferencePool.spawn(modelDir, first.runtime.runtime, threads - 1)).workers);
+      } catch (err) {
+        await Promise.all(workers.map((w) => w.terminate()));
+        throw err;
+      }
+    }
+    const pool = new InferencePool(first.runtime);
+    for (const worker of workers) pool.adopt(worker);
+    return pool;
+  }
+
+  /** Starts workers and waits until each has loaded its backend and the model; the first one's runtime is reported. */
+  private static async spawn(modelDir: string, backend: BackendPreference, threads: number): Promise<{ workers: Worker[]; runtime: RuntimeInfo }> {
     const workers = Array.from({ length: threads }, () => startWorker(import.meta.url, './inference-worker', { workerData: { modelDir, backend } }));
-    let runtimes: RuntimeInfo[];
     try {
-      runtimes = await Promise.all(
+      const runtimes = await Promise.all(
         workers.map(
           (w) =>
             new Promise<RuntimeInfo>((resolve, reject) => {
@@ -46,13 +68,11 @@ export class InferencePool {
             }),
         ),
       );
+      return { workers, runtime: runtimes[0] };
     } catch (err) {
       await Promise.all(workers.map((w) => w.terminate()));
       throw err;
     }
-    const pool = new InferencePool(runtimes[0]);
-    for (const worker of workers) pool.adopt(worker);
-    return pool;
   }
 
   get threads(): number {

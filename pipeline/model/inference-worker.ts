@@ -21,7 +21,7 @@ ready.then(
 port.on('message', async (msg: { id: number; input: Float32Array; n: number; size: number; channels: number }) => {
   try {
     const { pkg } = await ready;
-    const output = predictBatch(pkg.model, msg.input, msg.n, msg.size, msg.channels).slice();
+    const output = (await predictBatch(pkg.model, msg.input, msg.n, msg.size, msg.channels)).slice();
     port.postMessage({ type: 'result', id: msg.id, output }, [output.buffer]);
   } catch (err) {
     port.postMessage({ type: 'result', id: msg.id, error: (err as Error).message });

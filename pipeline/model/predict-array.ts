@@ -52,7 +52,7 @@ export async function predictArray(model: tf.LayersModel, scene: InMemoryScene, 
     const tiles = grid.tiles.slice(start, start + batchSize);
     const input = new Float32Array(tiles.length * side * side * C);
     tiles.forEach((tile, b) => copyWindow(scene, tile, input, b * side * side * C));
-    const probs = predictBatch(model, input, tiles.length, side, C);
+    const probs = await predictBatch(model, input, tiles.length, side, C);
     for (let b = 0; b < tiles.length; b++) {
       const valid = new Uint8Array(side * side).fill(1);
       await blender.add(tiles[b], probs.subarray(b * side * side * K, (b + 1) * side * side * K), valid);

@@ -4,28 +4,52 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { SatError } from '../core/errors.js';
 import { registerWasmTrainingKernels } from './wasm-training-kernels.js';
+import { findWebGpu, hasGpuDevice, type GpuAdapterInfo } from './webgpu-adapter.js';
 
-export type BackendPreference = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
+export type BackendPreference = 'auto' | 'webgpu' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
 
 /** Which TensorFlow.js backend runs the models, recorded in every run's manifest. */
 export interface RuntimeInfo {
-  /** The candidate that loaded: a package name (tfjs-node-gpu, tfjs-node) or a backend (wasm, cpu). */
+  /** The candidate that loaded: a package name (tfjs-node-gpu, tfjs-node) or a backend (webgpu, wasm, cpu). */
   runtime: Exclude<BackendPreference, 'auto'>;
   /** TensorFlow.js's backend name: 'tensorflow' for tfjs-node(-gpu). */
   backend: string;
   tfjsVersion: string;
   /** Whether the wasm backend runs with SIMD (null for other backends). */
   simd: boolean | null;
+  /** The GPU webgpu runs on: vendor, architecture, device, driver (null for other backends). */
+  adapter: GpuAdapterInfo | null;
   /** Candidates that were tried before and why they did not load. */
   skipped: { runtime: string; reason: string }[];
 }
 
-const ORDER: Exclude<BackendPreference, 'auto'>[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+const ORDER: Exclude<BackendPreference, 'auto'>[] = ['webgpu', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
 
 let current: RuntimeInfo | null = null;
+/** The adapter this thread's navigator.gpu was given (once: tfjs-backend-webgpu keeps the device it opened). */
+let webgpuAdapter: GpuAdapterInfo | null = null;
 
-/** Loads one candidate; throws why it cannot run here. */
-async function load(candidate: Exclude<BackendPreference, 'auto'>): Promise<string> {
+/**
+ * Loads one candidate; throws why it cannot run here. With 'auto', webgpu is taken only on a hardware adapter:
+ * on a software one (lavapipe) wasm is faster. Asked for by name, any adapter will do (the tests run on lavapipe).
+ */
+async function load(candidate: Exclude<BackendPreference, 'auto'>, auto: boolean): Promise<{ backend: string; adapter: GpuAdapterInfo | null }> {
+  if (candidate === 'webgpu') {
+    if (!webgpuAdapter) {
+      if (auto && !hasGpuDevice()) throw new Error('no GPU device (/dev/dri/renderD*, /dev/nvidia0, /dev/dxg)');
+      const { adapter, expose } = await findWebGpu();
+      if (auto && adapter.software) throw new Error(`software adapter (${adapter.device || adapter.driver}): slower than wasm`);
+      expose();
+      await import('@tensorflow/tfjs-backend-webgpu');
+      webgpuAdapter = adapter;
+    }
+    if (!(await tf.setBackend('webgpu'))) throw new Error('the webgpu backend did not initialise');
+    return { backend: 'webgpu', adapter: webgpuAdapter };
+  }
+  return { backend: await loadCpuOrNative(candidate), adapter: null };
+}
+
+async function loadCpuOrNative(candidate: Exclude<BackendPreference, 'auto' | 'webgpu'>): Promise<string> {
   if (candidate === 'tfjs-node-gpu' || candidate === 'tfjs-node') {
     // Optional dependencies: usually absent (their install downloads libtensorflow). A variable specifier keeps
     // TypeScript from requiring them at build time.
@@ -58,8 +82,8 @@ async function load(candidate: Exclude<BackendPreference, 'auto'>): Promise<stri
 
 /**
  * Picks the TensorFlow.js backend for this thread: the preferred one, or with 'auto' the best that loads
- * (tfjs-node-gpu, tfjs-node, wasm, cpu). A backend asked for by name that cannot load is an error, not a
- * silent fallback. Later calls return the same runtime unless a different one is asked for.
+ * (webgpu on a hardware adapter, tfjs-node-gpu, tfjs-node, wasm, cpu). A backend asked for by name that cannot
+ * load is an error, not a silent fallback. Later calls return the same runtime unless a different one is asked for.
  */
 export async function initModelRuntime(preference: BackendPreference = 'auto'): Promise<RuntimeInfo> {
   if (current && (preference === 'auto' || preference === current.runtime)) return current;
@@ -68,12 +92,13 @@ export async function initModelRuntime(preference: BackendPreference = 'auto'): 
   const skipped: RuntimeInfo['skipped'] = [];
   for (const runtime of candidates) {
     try {
-      const backend = await load(runtime);
+      const { backend, adapter } = await load(runtime, preference === 'auto');
       current = {
         runtime,
         backend,
         tfjsVersion: tf.version.tfjs,
         simd: backend === 'wasm' ? tf.env().getBool('WASM_HAS_SIMD_SUPPORT') : null,
+        adapter,
         skipped,
       };
       return current;
@@ -85,11 +110,11 @@ export async function initModelRuntime(preference: BackendPreference = 'auto'): 
   throw new SatError('E_UNSUPPORTED', `TensorFlow.js backend '${preference}' cannot run here (${why})`);
 }
 
-/** Threads for CPU inference: the setting, or one per core when it is 0. */
 /**
  * Inference threads for a setting (0 = automatic): one per core for wasm/cpu, which run single-threaded per backend;
- * one for the native backends (tfjs-node uses every core itself; tfjs-node-gpu would open one GPU context per thread).
- * With 'auto', a native package that resolves counts as native.
+ * one for the native backends (tfjs-node uses every core itself; tfjs-node-gpu would open one GPU context per thread)
+ * and for webgpu (one device). With 'auto', a native package that resolves counts as native; whether 'auto' lands
+ * on webgpu is known only once a thread has looked for an adapter, so the inference pool settles that itself.
  */
 export function inferenceThreadCount(setting: number, backend: BackendPreference = 'auto'): number {
   if (setting > 0) return setting;
@@ -101,7 +126,7 @@ export function inferenceThreadCount(setting: number, backend: BackendPreference
       return false;
     }
   };
-  const native = backend === 'tfjs-node-gpu' || backend === 'tfjs-node' || (backend === 'auto' && (resolves('@tensorflow/tfjs-node-gpu') || resolves('@tensorflow/tfjs-node')));
+  const native = backend === 'webgpu' || backend === 'tfjs-node-gpu' || backend === 'tfjs-node' || (backend === 'auto' && (resolves('@tensorflow/tfjs-node-gpu') || resolves('@tensorflow/tfjs-node')));
   return native ? 1 : Math.max(1, os.availableParallelism());
 }
 

@@ -83,7 +83,8 @@ export async function trainSegmentation(model: tf.LayersModel, data: TrainingSet
         const flip = o.augment ? Math.floor(random() * 8) : 0;
         copyPatch(data, x0, y0, P, flip, x, labels, mask, b);
       }
-      const loss = tf.tidy(() => {
+      // The loss is read back asynchronously: the webgpu backend cannot read synchronously in Node.
+      const lossTensor = tf.tidy(() => {
         const xs = tf.tensor4d(x, [o.batchSize, P, P, C]);
         const onehot = tf.oneHot(tf.tensor1d(labels, 'int32'), data.classes).reshape([o.batchSize, P, P, data.classes]);
         const m = tf.tensor3d(mask, [o.batchSize, P, P]);
@@ -99,8 +100,10 @@ export async function trainSegmentation(model: tf.LayersModel, data: TrainingSet
           const dice = tf.sub(1, tf.div(tf.add(tf.mul(2, tf.sum(tf.mul(pk, yk))), 1), tf.add(tf.add(tf.sum(pk), tf.sum(yk)), 1)));
           return tf.add(ce, tf.mul(o.diceWeight, dice)) as tf.Scalar;
         }, true);
-        return value!.dataSync()[0];
+        return value!;
       });
+      const loss = (await lossTensor.data())[0];
+      lossTensor.dispose();
       lossSum += loss;
       o.onStep?.((epoch - 1) * stepsPerEpoch + step + 1, o.epochs * stepsPerEpoch, loss);
     }

@@ -21,7 +21,7 @@ export function register(program: Command): void {
     .option('--split <s>', `pixels to compare: ${SPLITS.join(', ')} (auto: the held-out blocks on the training scene, else all)`, 'auto')
     .option('--min-building-size <px>', 'buildings: smallest connected component counted', integerOption('--min-building-size'))
     .option('--json', 'print the result as JSON')
-    .option('--backend <name>', 'TensorFlow.js backend: auto, tfjs-node-gpu, tfjs-node, wasm or cpu (default: model.backend of the settings)')
+    .option('--backend <name>', 'TensorFlow.js backend: auto, webgpu, tfjs-node-gpu, tfjs-node, wasm or cpu (default: model.backend of the settings)')
     .option('--config <file>', 'settings file (YAML) over config/default.yaml')
     .action(async (opts) => {
       if (!SPLITS.includes(opts.split)) throw new SatError('E_INPUT', `--split must be one of ${SPLITS.join(', ')} (got "${opts.split}")`);

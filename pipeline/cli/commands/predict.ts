@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .option('--aux <file>', 'auxiliary raster (cloud mask) for recipes that use one')
     .option('--probabilities', 'also write probabilities.tif, one band per class')
     .option('--aoi <geojson>', 'classify only the tiles an area of interest (one polygon, any CRS) touches; the rest is nodata')
-    .option('--backend <name>', 'TensorFlow.js backend: auto, tfjs-node-gpu, tfjs-node, wasm or cpu (default: model.backend of the settings)')
+    .option('--backend <name>', 'TensorFlow.js backend: auto, webgpu, tfjs-node-gpu, tfjs-node, wasm or cpu (default: model.backend of the settings)')
     .option('--config <file>', 'settings file (YAML) over config/default.yaml')
     .action(async (opts) => {
       const settings = cliSettings(opts.config, { backend: opts.backend });

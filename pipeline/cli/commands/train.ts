@@ -34,7 +34,7 @@ export function register(program: Command): void {
     .option('--dice <w>', 'weight of a Dice loss on the last class (buildings) beside cross-entropy', numberOption('--dice'), 0)
     .option('--no-baseline', 'skip the random-forest baseline (land cover)')
     .option('--json', 'print the result as JSON')
-    .option('--backend <name>', 'TensorFlow.js backend: auto, tfjs-node-gpu, tfjs-node, wasm or cpu (default: model.backend of the settings)')
+    .option('--backend <name>', 'TensorFlow.js backend: auto, webgpu, tfjs-node-gpu, tfjs-node, wasm or cpu (default: model.backend of the settings)')
     .option('--config <file>', 'settings file (YAML) over config/default.yaml')
     .action(async (opts) => {
       const task = opts.task as (typeof TASKS)[number];
