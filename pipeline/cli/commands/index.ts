@@ -7,6 +7,7 @@ import { register as info } from './info.js';
 import { register as predict } from './predict.js';
 import { register as run } from './run.js';
 import { register as sample } from './sample.js';
+import { register as search } from './search.js';
 import { register as service } from './service.js';
 import { register as synth } from './synth.js';
 import { register as tiles } from './tiles.js';
@@ -14,4 +15,4 @@ import { register as train } from './train.js';
 import { register as zonal } from './zonal.js';
 
 /** Every subcommand of `sat`, in the order `sat --help` lists them. */
-export const commands: Array<(program: Command) => void> = [demo, run, info, synth, tiles, zonal, train, predict, evaluate, sample, assess, service, client];
+export const commands: Array<(program: Command) => void> = [demo, run, search, info, synth, tiles, zonal, train, predict, evaluate, sample, assess, service, client];
