@@ -1,0 +1,59 @@
+import { SatError } from '../core/errors.js';
+
+/** One observation of the period on the analysis grid: its bands (NaN = no data) and where it is clear. */
+export interface Observation {
+  bands: Float32Array[];
+  clear: Uint8Array;
+  /** Days from the period's target date (best pixel), and the scene's cloud share (best pixel's tie-break). */
+  daysFromTarget?: number;
+  cloudShare?: number;
+}
+
+export interface Composite {
+  bands: Float32Array[];
+  /** Clear observations per pixel (the composite's support); 0 = no clear observation in the period. */
+  clearCount: Uint16Array;
+}
+
+/**
+ * The composite of a period, per pixel over the clear observations with data in every band:
+ * - `median` (default): each band's median (the mean of the two middle values for an even count, as numpy's nanmedian),
+ *   robust to the shadows and haze a mask misses;
+ * - `best`: all bands of one observation, the one closest to the target date, then the least cloudy scene, then the
+ *   earliest in the list — so the bands of a pixel stay consistent with each other.
+ * Pixels without a clear observation are NaN in every band, and 0 in the clear count.
+ */
+export function compositeStack(observations: Observation[], method: 'median' | 'best' = 'median'): Composite {
+  if (observations.length === 0) throw new SatError('E_INPUT', 'a composite needs at least one observation');
+  const bandCount = observations[0].bands.length;
+  const n = observations[0].clear.length;
+  for (const o of observations) {
+    if (o.bands.length !== bandCount || o.clear.length !== n || o.bands.some((b) => b.length !== n)) throw new SatError('E_INPUT', 'every observation of a composite must have the same bands on the same grid');
+  }
+  const bands = Array.from({ length: bandCount }, () => new Float32Array(n).fill(NaN));
+  const clearCount = new Uint16Array(n);
+  const usable = (o: Observation, i: number) => o.clear[i] === 1 && o.bands.every((b) => b[i] === b[i]);
+  const order = observations
+    .map((o, k) => ({ o, k }))
+    .sort((a, b) => (a.o.daysFromTarget ?? 0) - (b.o.daysFromTarget ?? 0) || (a.o.cloudShare ?? 0) - (b.o.cloudShare ?? 0) || a.k - b.k)
+    .map((x) => x.o);
+  const values = new Float64Array(observations.length);
+  for (let i = 0; i < n; i++) {
+    let count = 0;
+    for (const o of observations) if (usable(o, i)) count++;
+    clearCount[i] = count;
+    if (count === 0) continue;
+    if (method === 'best') {
+      const pick = order.find((o) => usable(o, i))!;
+      for (let b = 0; b < bandCount; b++) bands[b][i] = pick.bands[b][i];
+      continue;
+    }
+    for (let b = 0; b < bandCount; b++) {
+      let m = 0;
+      for (const o of observations) if (usable(o, i)) values[m++] = o.bands[b][i];
+      const sorted = values.subarray(0, m).sort();
+      bands[b][i] = m % 2 === 1 ? sorted[m >> 1] : (sorted[m / 2 - 1] + sorted[m / 2]) / 2;
+    }
+  }
+  return { bands, clearCount };
+}
