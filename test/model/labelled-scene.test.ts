@@ -67,7 +67,7 @@ describeWithSharedData('labelled scenes from real data', () => {
       readLabelledScene({ imagery, recipe: s2(), task: 'landcover', labels: { file: slovenia('LULC_parcels_epsg32633.geojson'), property: 'NOPE' } }),
     ).rejects.toThrow(/feature 0 has NOPE = undefined, not a class id/);
     await expect(readLabelledScene({ imagery: spacenet('sample_geotiff.tif'), recipe: s2(), task: 'landcover', labels: { file: slovenia('LULC.tif') } })).rejects.toThrow(
-      /needs band\(s\) 2 \(blue\), .* but .*sample_geotiff.tif has 1/,
+      /band recipe 'sentinel2-l1c-13band' does not fit .*sample_geotiff.tif: its data type is uint16, the recipe expects float32 or float64; it has 1 band\(s\), the recipe expects 13/,
     );
     const empty = path.join(tmp, 'empty.geojson');
     writeFileSync(empty, JSON.stringify({ type: 'FeatureCollection', features: [] }));

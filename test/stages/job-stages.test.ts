@@ -67,7 +67,7 @@ describe('the stages of a job', () => {
         after.set(stage.name, snapshot(work));
       }
       expect(existsIn(work, JOB_LAYOUT.manifest)).toBe(true);
-      expect(readdirSync(work).sort()).toEqual(['manifest.json', 'prediction', 'report.html', 'stac-item.json', 'statistics']);
+      expect(readdirSync(work).sort()).toEqual(['manifest.json', 'prediction', 'report.html', 'stac-item.json', 'statistics', 'true-colour.png']);
 
       // Again, stage by stage, on the folder as it was before publication.
       const again = open(path.join(tmp, 'before-publish'), path.join(tmp, 'before-publish'));
