@@ -1,6 +1,8 @@
 /**
  * One measured run of our reader, in its own process so its peak memory is its own.
  * Modes: "decode" reads every tile window of the scene (all bands, no halo): pure decoding, comparable with GDAL;
+ *        "stats" computes every band's statistics in one pass over the file (what `sat info --stats` does, without the
+ *        CLI's start-up);
  *        "prepare" runs tile + preprocess (the prepare stage's work) (halo, recipe, indices, masks) over the whole scene.
  * Prints one JSON line: { mode, seconds, maxRssMB, tiles, megapixels }.
  */
@@ -13,6 +15,7 @@ const dist = fileURLToPath(new URL('../dist/pipeline/', import.meta.url));
 const lib = (m: string) => import(existsSync(dist) ? new URL(`../dist/pipeline/${m}.js`, import.meta.url).href : `../pipeline/${m}.js`);
 const { loadSettings } = (await lib('config/settings')) as typeof import('../pipeline/config/settings.js');
 const { loadBandRecipe } = (await lib('preprocess/band-recipe')) as typeof import('../pipeline/preprocess/band-recipe.js');
+const { computeBandStats } = (await lib('raster/band-stats')) as typeof import('../pipeline/raster/band-stats.js');
 const { openRaster } = (await lib('raster/open-raster')) as typeof import('../pipeline/raster/open-raster.js');
 const { prepareTile } = (await lib('preprocess/prepare-tile')) as typeof import('../pipeline/preprocess/prepare-tile.js');
 const { makeTileGrid } = (await lib('tiling/tile-grid')) as typeof import('../pipeline/tiling/tile-grid.js');
@@ -34,6 +37,9 @@ if (mode === 'decode') {
     tiles++;
   }
   await Promise.all(inFlight);
+} else if (mode === 'stats') {
+  const stats = await computeBandStats(reader);
+  if (stats.every((s) => s.valid_count === 0)) throw new Error('no valid pixel: the benchmark would measure nothing');
 } else if (mode === 'prepare') {
   const grid = makeTileGrid({ width, height }, settings.tiling);
   const recipe = loadBandRecipe(recipePath);

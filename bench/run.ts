@@ -5,6 +5,16 @@
  * `sat synth` and kept in .bench/), decoded window by window by us and, in the same run, by GDAL
  * (gdal_translate, single-threaded, every block decoded once). Prints times, peak memory and the ratio.
  *
+ * Case "decode": whole-file reading beside GDAL — `sat info --stats` and `gdalinfo -stats` (one thread) on the same
+ * file in the same run, CPU seconds of each (every thread, start-up included) and their ratio (target <= 1.5x), and
+ * whether the two agree on every band's statistics (bench/measure-decode.ts). The file: the scene above, or
+ * BENCH_DECODE_FILE (e.g. one written by gdal_translate -co TILED=YES -co COMPRESS=DEFLATE).
+ *
+ * Case "run": `sat run` end to end on a generated 4-band scene of BENCH_RUN_SIZE (default 2048; 10980 for a Sentinel-2
+ * tile, minutes) with a small land-cover model, its regions and its truth as the reference (bench/measure-run.ts):
+ * stage seconds from the manifest, wall and CPU seconds, Mpx/s. BENCH_BASELINE_SAT=/path/to/other/checkout/bin/sat.js
+ * runs the same job with that build right after and prints both per stage: before/after, same run, same machine.
+ *
  * Case "zonal": exact zonal statistics of the 3,222 US counties over a 20000 x 10000 EPSG:4326 raster and of the
  * 12 Slovenian regions over a 10 m grid (rasters made once in .bench/): time, peak memory, cells per second.
  *
@@ -17,11 +27,18 @@
  * building class, object scores, and the building-vs-background probability separation beside the untrained network.
  * Minutes of CPU: the test suite runs a 5-epoch version of it. BENCH_TRAIN_EPOCHS (default 12) shortens or lengthens it.
  *
+ * Case "composite": issue 13's real-data check (bench/composite-check.ts): the land-cover model trained and scored on
+ * held-out blocks of each of the five Slovenia dates and of their cloud-masked median composite (3 seeds each).
+ *
+ * Case "coverage": the interval-coverage harness (bench/interval-coverage.ts, R = BENCH_COVERAGE_R replicates):
+ * coverage, bias and half-width of the 95 % intervals per design, class and region, adjusted beside Wald, and of the
+ * building counts.
+ *
  * Case "service": API submissions/s and small-AOI jobs per minute with 1 and 2 workers on Redis, against the same jobs
  * run in one process (bench/measure-service.ts).
  *
  * Options (environment): BENCH_SIZE (default 10980), BENCH_DIR (default .bench), BENCH_REPEAT (default 2: the best
- * of N is kept), BENCH_ONLY (prepare, zonal, model, training or service: one case only), BENCH_SERVICE_JOBS (default 40).
+ * of N is kept), BENCH_ONLY (prepare, decode, zonal, model, training, service, coverage or composite: one case only), BENCH_COVERAGE_R (default 1000), BENCH_SERVICE_JOBS (default 40).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -29,7 +46,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../pipeline/core/package-root.js';
 import { makeGridRaster } from './make-grid-raster.js';
+import { canCompareDecode, measureDecode } from './measure-decode.js';
+import { compositeCheck } from './composite-check.js';
+import { measureCoverage } from './measure-coverage.js';
 import { measureInflate } from './measure-inflate.js';
+import { canMeasureRun, measureRun, prepareRunJob, type RunCost } from './measure-run.js';
 
 const root = packageRoot();
 const size = Number(process.env.BENCH_SIZE ?? 10980);
@@ -122,6 +143,64 @@ async function prepareCase(): Promise<void> {
   );
   const p = best(() => ours('prepare'));
   results.push(`prepare | read + tile + preprocess:       ${fmt(p)}  (${(megapixels / p.seconds).toFixed(1)} Mpx/s, ${p.tiles} tiles; target peak < 1536 MB)`);
+}
+
+if (!only || only === 'decode') decodeCase();
+
+function decodeCase(): void {
+  const file = process.env.BENCH_DECODE_FILE ? path.resolve(process.env.BENCH_DECODE_FILE) : scene;
+  if (file === scene) ensureScene();
+  if (!canCompareDecode()) {
+    results.push('decode  | whole file: needs gdalinfo (apt-get install gdal-bin) and /usr/bin/time for CPU seconds: not measured');
+    return;
+  }
+  log(`sat info --stats beside gdalinfo -stats on ${file} ...`);
+  let top: ReturnType<typeof measureDecode> | undefined;
+  for (let i = 0; i < repeat; i++) {
+    const m = measureDecode(file, root);
+    if (!top || m.read.cpuSeconds / m.gdal.cpuSeconds < top.read.cpuSeconds / top.gdal.cpuSeconds) top = m;
+  }
+  const { gdal, ours, read, statsAgree } = top!;
+  const cost = (c: typeof gdal) => `${c.cpuSeconds.toFixed(2)} s CPU, ${c.wallSeconds.toFixed(2)} s wall, peak ${c.maxRssMB.toFixed(0)} MB`;
+  const name = path.basename(file);
+  results.push(`decode  | whole file ${name}: gdalinfo -stats (1 thread): ${cost(gdal)}`);
+  results.push(`decode  | whole file ${name}: sat info --stats:            ${cost(ours)}  (${(ours.cpuSeconds / gdal.cpuSeconds).toFixed(2)}x GDAL's CPU)`);
+  results.push(`decode  | whole file ${name}: the read alone (no CLI):     ${cost(read)}  (${(read.cpuSeconds / gdal.cpuSeconds).toFixed(2)}x GDAL's CPU; target <= 1.5x)`);
+  results.push(`decode  | whole file: statistics ${statsAgree ? 'agree' : 'DIFFER'} band by band (count, min, max, mean)`);
+}
+
+if (!only || only === 'run') runCase();
+
+function runCase(): void {
+  if (!canMeasureRun()) {
+    results.push('run     | needs /usr/bin/time for CPU seconds: not measured');
+    return;
+  }
+  const runSize = Number(process.env.BENCH_RUN_SIZE ?? 2048);
+  log(`sat run on a ${runSize} x ${runSize} scene (scene, model and job made once in ${benchDir}) ...`);
+  const job = prepareRunJob(root, benchDir, runSize);
+  const megapixels = (runSize * runSize) / 1e6;
+  const builds: [string, string][] = [['this build', path.join(root, 'bin/sat.js')]];
+  if (process.env.BENCH_BASELINE_SAT) builds.push(['baseline', path.resolve(process.env.BENCH_BASELINE_SAT)]);
+  const measured = builds.map(([name, bin]) => {
+    log(`  ${name}: ${bin}`);
+    let top: RunCost | undefined;
+    for (let i = 0; i < repeat; i++) {
+      const m = measureRun(job, bin);
+      if (!top || m.wallSeconds < top.wallSeconds) top = m;
+    }
+    return [name, top!] as const;
+  });
+  for (const [name, m] of measured) {
+    const stages = Object.entries(m.stageSeconds).map(([stage, s]) => `${stage} ${s.toFixed(1)}`).join(', ');
+    results.push(
+      `run     | ${name.padEnd(10)} ${runSize}²: ${m.wallSeconds.toFixed(1)} s wall (${(megapixels / m.wallSeconds).toFixed(2)} Mpx/s), ${m.cpuSeconds.toFixed(1)} s CPU, peak ${m.maxRssMB.toFixed(0)} MB; stage seconds: ${stages}`,
+    );
+  }
+  if (measured.length === 2) {
+    const [[, ours], [, base]] = measured;
+    results.push(`run     | this build vs baseline: ${(base.wallSeconds / ours.wallSeconds).toFixed(2)}x the throughput, ${(ours.cpuSeconds / base.cpuSeconds).toFixed(2)}x the CPU seconds`);
+  }
 }
 
 // Zonal statistics: exact coverage of official regions over large rasters (goal: no slower than twice exactextract,
@@ -224,6 +303,29 @@ function trainingCase(): void {
 }
 
 if (!only || only === 'service') serviceCase();
+
+if (!only || only === 'composite') await compositeCase();
+
+/** Issue 13's real-data check: a cloud-masked median composite of the five Slovenia dates against each date alone. */
+async function compositeCase(): Promise<void> {
+  if (!existsSync(sharedData)) {
+    results.push(`composite| not measured: ${sharedData} is missing`);
+    return;
+  }
+  const seeds = [1, 2, 3];
+  log(`composite: training the land-cover model on each of 5 dates and the composite, seeds ${seeds.join(', ')} ...`);
+  const work = path.join(benchDir, 'composite-check');
+  mkdirSync(work, { recursive: true });
+  const r = await compositeCheck(sharedData, work, { epochs: 30, seeds });
+  results.push(`composite| held-out blocks (${r.heldOutPixels} px, LULC), land-cover model 30 epochs, mean of seeds ${seeds.join(', ')}:`);
+  for (const s of r.scores) results.push(`composite|   ${s.input.padEnd(17)} overall accuracy ${(100 * s.overallAccuracy).toFixed(1)} %, macro F1 ${(100 * s.macroF1).toFixed(1)} %, clear ${(100 * s.clearShare).toFixed(0)} %`);
+}
+
+if (!only || only === 'coverage') {
+  // Statistics, not speed: the coverage harness (bench/interval-coverage.ts), printed as a table.
+  log('interval coverage ...');
+  measureCoverage(Number(process.env.BENCH_COVERAGE_R ?? 1000), (line) => results.push(`coverage| ${line}`));
+}
 
 /** The queued service on this machine's Redis, against the same jobs run in one process. */
 function serviceCase(): void {

@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { SatError } from '../core/errors.js';
+import { blockStats, emptyStats, finishStats, mergeStats, type BandStats, type BlockRegion } from './band-stats.js';
 import { BlockCache } from './block-cache.js';
-import { decodeBlock } from './decode/decode-block.js';
+import { decodeBlock, decodeSamples } from './decode/decode-block.js';
 import { DecodePool } from './decode/decode-pool.js';
 import { COMPRESSION_NAMES } from './decode/block-codec.js';
 import { readMetadata, type BlockLayout } from './read-metadata.js';
@@ -35,6 +36,11 @@ export interface RasterReader {
   read(window?: PixelWindow, options?: { bands?: number[]; fill?: number }): Promise<RasterData>;
   /** The file's per-dataset mask (GDAL internal mask) for a window: 1 = valid, 0 = masked; null when it has none. */
   readMask(window?: PixelWindow): Promise<Uint8Array | null>;
+  /**
+   * Per-band valid count, min, max, mean and sum over the whole raster (nodata and NaN left out), in one pass over its
+   * blocks; `onProgress` gets blocks done and the total.
+   */
+  bandStats(onProgress?: (done: number, total: number) => void): Promise<BandStats[]>;
   /** Bytes fetched from the file or server so far. */
   readonly bytesRead: number;
   close(): Promise<void>;
@@ -96,9 +102,7 @@ class BlockRasterReader implements RasterReader {
         throw new SatError('E_INPUT', `${info.source}: band ${b} does not exist (the raster has ${info.bands} band(s))`);
       }
     }
-    // Outside the raster: the nodata value, unless there is none (or it is NaN, which integers cannot hold).
-    const nodataFits = info.nodata !== null && (!Number.isNaN(info.nodata) || info.dtype.startsWith('float'));
-    const fill = options.fill ?? (nodataFits ? info.nodata! : 0);
+    const fill = options.fill ?? this.fillValue();
     return { window: win, dtype: info.dtype, bands: await this.assemble(layout, '', win, bands, fill) };
   }
 
@@ -140,9 +144,11 @@ class BlockRasterReader implements RasterReader {
     }
     const blocks = await this.blocks(layout, keyPrefix, wanted.map((w) => w.index), fill);
 
+    // Blocks hold one plane per sample (decodeBlock's 'planes' order): a band's part of a block row is one copy.
     const samples = layout.codec.samples;
     wanted.forEach(({ bx, by, plane }, k) => {
       const block = blocks[k];
+      const planeSize = block.length / samples;
       const bc0 = Math.max(c0, bx * bw);
       const bc1 = Math.min(c1, (bx + 1) * bw);
       const br0 = Math.max(r0, by * bh);
@@ -153,13 +159,8 @@ class BlockRasterReader implements RasterReader {
         const target = out[i];
         const s = layout.planarConfiguration === 2 ? 0 : band - 1;
         for (let r = br0; r < br1; r++) {
-          const src = ((r - by * bh) * bw + (bc0 - bx * bw)) * samples + s;
-          const dst = (r - win.row) * win.width + (bc0 - win.col);
-          if (samples === 1) {
-            target.set(block.subarray(src, src + span), dst);
-          } else {
-            for (let c = 0; c < span; c++) target[dst + c] = block[src + c * samples];
-          }
+          const src = s * planeSize + (r - by * bh) * bw + (bc0 - bx * bw);
+          target.set(block.subarray(src, src + span) as never, (r - win.row) * win.width + (bc0 - win.col));
         }
       });
     });
@@ -185,12 +186,7 @@ class BlockRasterReader implements RasterReader {
     // A block is decoded whole: one larger than a read may be (a header claiming huge strips) is refused before any allocation.
     for (const i of indices) {
       const rows = this.rowsOf(layout, i);
-      if (layout.blockWidth * rows > this.maxPixels) {
-        throw new SatError(
-          'E_LIMIT',
-          `${this.info.source}: ${layout.tiled ? 'tile' : 'strip'} ${i} is ${layout.blockWidth} x ${rows} pixels, larger than the limit of ${this.maxPixels / 1e6} megapixels per read`,
-        );
-      }
+      if (layout.blockWidth * rows > this.maxPixels) throw this.blockTooLarge(layout, i, rows);
     }
     const missing = indices.filter((i) => !this.cache.has(key(i)) && layout.byteCounts[i] > 0);
     let fetched: Promise<Map<number, Uint8Array>> | null = null;
@@ -248,18 +244,92 @@ class BlockRasterReader implements RasterReader {
     try {
       if (this.usePool) {
         this.pool ??= new DecodePool(this.options.decodeThreads || availableParallelism());
-        buffer = await this.pool.decode(codec, compressed);
+        buffer = await this.pool.decode(codec, compressed, 'planes');
       } else {
-        buffer = await decodeBlock(codec, compressed);
+        buffer = await decodeBlock(codec, compressed, 'planes');
       }
     } catch (err) {
-      // A block that decodes larger than it can be (a decompression bomb) or shorter (truncated data) is bad input.
-      throw new SatError(
-        (err as Error).name === 'BlockSizeError' ? 'E_INPUT' : 'E_FORMAT',
-        `${this.info.source}: cannot decode ${layout.tiled ? 'tile' : 'strip'} ${index} (offset ${layout.offsets[index]}, ${compressed.length} bytes, ${COMPRESSION_NAMES[codec.compression]}): ${(err as Error).message}`,
-      );
+      throw this.decodeError(layout, index, compressed, err as Error);
     }
     return viewPixels(layout.codec.dtype, buffer);
+  }
+
+  /** A block that decodes larger than it can be (a decompression bomb) or shorter (truncated data) is bad input. */
+  private decodeError(layout: BlockLayout, index: number, compressed: Uint8Array, err: Error): SatError {
+    return new SatError(
+      err.name === 'BlockSizeError' ? 'E_INPUT' : 'E_FORMAT',
+      `${this.info.source}: cannot decode ${layout.tiled ? 'tile' : 'strip'} ${index} (offset ${layout.offsets[index]}, ${compressed.length} bytes, ${COMPRESSION_NAMES[layout.codec.compression]}): ${err.message}`,
+    );
+  }
+
+  async bandStats(onProgress?: (done: number, total: number) => void): Promise<BandStats[]> {
+    const { info, layout } = this;
+    const { blocksAcross, blocksDown, blockWidth: bw, blockHeight: bh } = layout;
+    const perPlane = blocksAcross * blocksDown;
+    const planes = layout.planarConfiguration === 2 ? info.bands : 1;
+    const total = perPlane * planes;
+    const acc = emptyStats(info.bands);
+    // Blocks go out in groups, the next group's bytes read while this one decodes; the blocks are not cached.
+    const group = Math.max(blocksAcross, 4 * (this.usePool ? this.options.decodeThreads || availableParallelism() : 1));
+    const summarise = async (index: number, compressed: Uint8Array | undefined) => {
+      const plane = Math.floor(index / perPlane);
+      const bx = index % blocksAcross;
+      const by = Math.floor((index % perPlane) / blocksAcross);
+      const rows = this.rowsOf(layout, index);
+      const region: BlockRegion = {
+        width: bw,
+        rows,
+        samples: layout.codec.samples,
+        cols: Math.min(bw, info.width - bx * bw),
+        validRows: Math.min(rows, info.height - by * bh),
+        nodata: info.nodata,
+      };
+      if (bw * rows > this.maxPixels) throw this.blockTooLarge(layout, index, rows);
+      let part: Float64Array;
+      if (!compressed) {
+        part = blockStats(this.emptyBlock(layout, index, this.fillValue()), region); // sparse file: block never written
+      } else {
+        const codec = { ...layout.codec, rows, fullRows: bh };
+        try {
+          if (this.usePool) {
+            this.pool ??= new DecodePool(this.options.decodeThreads || availableParallelism());
+            part = await this.pool.blockStats(codec, compressed, region);
+          } else {
+            const { samples, differenced } = await decodeSamples(codec, compressed);
+            part = blockStats(samples, region, differenced);
+          }
+        } catch (err) {
+          throw this.decodeError(layout, index, compressed, err as Error);
+        }
+      }
+      mergeStats(acc, part, plane);
+    };
+    const fetchGroup = (start: number) => {
+      const indices = Array.from({ length: Math.min(group, total - start) }, (_, k) => start + k).filter((i) => layout.byteCounts[i] > 0);
+      return indices.length > 0 ? this.fetch(layout, indices) : Promise.resolve(new Map<number, Uint8Array>());
+    };
+    let next = fetchGroup(0);
+    for (let start = 0; start < total; start += group) {
+      const fetched = await next;
+      if (start + group < total) next = fetchGroup(start + group);
+      const end = Math.min(start + group, total);
+      await Promise.all(Array.from({ length: end - start }, (_, k) => summarise(start + k, fetched.get(start + k))));
+      onProgress?.(end, total);
+    }
+    return finishStats(acc);
+  }
+
+  /** Outside the raster: the nodata value, unless there is none (or it is NaN, which integers cannot hold). */
+  private fillValue(): number {
+    const { nodata, dtype } = this.info;
+    return nodata !== null && (!Number.isNaN(nodata) || dtype.startsWith('float')) ? nodata : 0;
+  }
+
+  private blockTooLarge(layout: BlockLayout, index: number, rows: number): SatError {
+    return new SatError(
+      'E_LIMIT',
+      `${this.info.source}: ${layout.tiled ? 'tile' : 'strip'} ${index} is ${layout.blockWidth} x ${rows} pixels, larger than the limit of ${this.maxPixels / 1e6} megapixels per read`,
+    );
   }
 
   async close(): Promise<void> {

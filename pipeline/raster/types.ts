@@ -99,6 +99,11 @@ export function viewPixels(dtype: DType, buffer: ArrayBuffer): PixelArray {
   return new PIXEL_ARRAY[dtype](buffer, 0, buffer.byteLength / DTYPE_BYTES[dtype]);
 }
 
+/** A typed view of `length` samples of `dtype` at `byteOffset` of a buffer (no copy; the offset must be aligned). */
+export function pixelsAt(dtype: DType, buffer: ArrayBuffer, byteOffset: number, length: number): PixelArray {
+  return new PIXEL_ARRAY[dtype](buffer, byteOffset, length);
+}
+
 /** Whether an array holds samples of `dtype`. */
 export function isPixelArrayOf(dtype: DType, array: PixelArray): boolean {
   return array instanceof PIXEL_ARRAY[dtype];

@@ -55,11 +55,14 @@ export function cellAreaFunction(gt: GeoTransform, crs: Crs, options: { step?: n
     if (a === undefined) lattice.set(key, (a = cellArea(i * step, j * step)));
     return a;
   };
+  // Cells are asked for along rows: the lattice square of the last cell is kept, sparing four map look-ups a cell.
+  let [lastI, lastJ, a00, a10, a01, a11] = [NaN, NaN, 0, 0, 0, 0];
   return (col, row) => {
     const i = Math.floor(col / step);
     const j = Math.floor(row / step);
+    if (i !== lastI || j !== lastJ) [lastI, lastJ, a00, a10, a01, a11] = [i, j, at(i, j), at(i + 1, j), at(i, j + 1), at(i + 1, j + 1)];
     const tx = (col - i * step) / step;
     const ty = (row - j * step) / step;
-    return (at(i, j) * (1 - tx) + at(i + 1, j) * tx) * (1 - ty) + (at(i, j + 1) * (1 - tx) + at(i + 1, j + 1) * tx) * ty;
+    return (a00 * (1 - tx) + a10 * tx) * (1 - ty) + (a01 * (1 - tx) + a11 * tx) * ty;
   };
 }

@@ -1,9 +1,9 @@
 import { inflateSync } from 'node:zlib';
-import { getDecoder } from 'geotiff';
-import { DTYPE_BYTES, viewPixels, type PixelArray } from '../types.js';
+import { allocPixels, DTYPE_BYTES, pixelsAt, viewPixels, type DType, type PixelArray } from '../types.js';
 import { BlockSizeError, DECODE_MARGIN_BYTES, type BlockCodec } from './block-codec.js';
 import { decodeLzw, decodePackBits, decodeZstdBounded, jpegFrameSize, lercBlobSize, zstdDeclaredSize } from './bounded-codecs.js';
 import { undoFloatingPointPrediction, undoHorizontalDifferencing } from './predictor.js';
+import { toPlanes, toPlanesUndoingDifferences } from './to-planes.js';
 
 type GeotiffDecoder = { decodeBlock(buffer: ArrayBuffer): ArrayBuffer | Promise<ArrayBuffer> };
 
@@ -15,7 +15,9 @@ function geotiffDecoder(codec: BlockCodec): Promise<GeotiffDecoder> {
   let decoder = decoders.get(key);
   if (!decoder) {
     const bits = DTYPE_BYTES[codec.dtype] * 8;
-    decoder = getDecoder(codec.compression, {
+    // geotiff.js is loaded on first use: DEFLATE, LZW, PackBits and ZSTD (most files) never need it, and every
+    // decode thread would pay for loading it.
+    decoder = import('geotiff').then(({ getDecoder }) => getDecoder(codec.compression, {
       tileWidth: codec.width,
       tileHeight: codec.rows,
       predictor: 1, // we undo predictors ourselves, after byte order is fixed
@@ -24,7 +26,7 @@ function geotiffDecoder(codec: BlockCodec): Promise<GeotiffDecoder> {
       samplesPerPixel: codec.samples,
       JPEGTables: codec.jpegTables,
       LercParameters: codec.lercParameters,
-    } as never) as unknown as Promise<GeotiffDecoder>;
+    } as never) as unknown as Promise<GeotiffDecoder>);
     decoders.set(key, decoder);
   }
   return decoder;
@@ -44,12 +46,40 @@ function swapBytes(bytes: Uint8Array, width: number): void {
   }
 }
 
+/** How a decoded block's samples are laid out: as stored (pixel-interleaved) or one plane per sample. */
+export type BlockLayoutOrder = 'interleaved' | 'planes';
+
 /**
- * Decodes one compressed TIFF block into native-order samples of `codec.dtype`
- * (width * rows * samples of them, pixel-interleaved when samples > 1).
+ * Decodes one compressed TIFF block into native-order samples of `codec.dtype` (width * rows * samples of them):
+ * pixel-interleaved when samples > 1, or with `order` 'planes' one plane of width * rows per sample.
  * Throws a plain Error describing the problem; the caller names the file and block.
  */
-export async function decodeBlock(codec: BlockCodec, compressed: Uint8Array): Promise<ArrayBuffer> {
+export async function decodeBlock(codec: BlockCodec, compressed: Uint8Array, order: BlockLayoutOrder = 'interleaved'): Promise<ArrayBuffer> {
+  const { samples, differenced } = await decodeSamples(codec, compressed);
+  if (order === 'planes' && codec.samples > 1) {
+    const out = allocPixels(codec.dtype, samples.length);
+    if (differenced) toPlanesUndoingDifferences(samples as IntegerPixels, out as IntegerPixels, codec.width, codec.rows, codec.samples);
+    else toPlanes(samples, out, codec.width, codec.rows, codec.samples);
+    return out.buffer as ArrayBuffer;
+  }
+  // Own memory of exactly the block's size: the codec's output may be longer, pooled or the compressed bytes themselves.
+  const own = samples.byteOffset === 0 && samples.byteLength === samples.buffer.byteLength ? samples : samples.slice();
+  if (differenced) undoHorizontalDifferencing(own as IntegerPixels, codec.width, codec.rows, codec.samples);
+  return own.buffer as ArrayBuffer;
+}
+
+/**
+ * A block's samples as its codec gives them: pixel-interleaved, native order, possibly a view into the codec's
+ * output (read it, do not keep it). `differenced`: horizontal differencing (predictor 2) is still to be undone, left to
+ * the caller so that it can be undone on the way to where the samples go (planes, statistics).
+ */
+export interface DecodedSamples {
+  samples: PixelArray;
+  differenced: boolean;
+}
+
+/** Decodes one compressed TIFF block (see DecodedSamples), refusing data that decodes larger or shorter than the block. */
+export async function decodeSamples(codec: BlockCodec, compressed: Uint8Array): Promise<DecodedSamples> {
   const bytesPerSample = DTYPE_BYTES[codec.dtype];
   const bilevel = codec.bitsPerSample === 1;
   // Bilevel rows are packed 8 pixels a byte, each row starting on a byte.
@@ -69,8 +99,9 @@ export async function decodeBlock(codec: BlockCodec, compressed: Uint8Array): Pr
     case 8:
     case 32946:
       try {
-        // Inflating stops at the limit: a bomb never takes more memory than a block.
-        raw = inflateSync(compressed, { maxOutputLength: limit + 1 });
+        // Inflating stops at the limit: a bomb never takes more memory than a block. One output chunk of the limit's
+        // size: zlib's default (16 KiB) would inflate a block in pieces and concatenate them.
+        raw = inflateSync(compressed, { maxOutputLength: limit + 1, chunkSize: Math.max(limit + 1, 64) });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(`DEFLATE data inflates to more`);
         throw new Error(`DEFLATE data is corrupt (${(err as Error).message})`);
@@ -108,7 +139,7 @@ export async function decodeBlock(codec: BlockCodec, compressed: Uint8Array): Pr
       const out = new Uint8Array(await (await geotiffDecoder(lercCodec)).decodeBlock(copyToOwnBuffer(blob)));
       if (out.length > limit) throw tooLarge(`LERC block decodes to ${out.length} bytes, more`);
       if (out.length < expected) throw new BlockSizeError(`LERC block decoded to ${out.length} bytes, expected ${expected} (truncated data)`);
-      return copyToOwnBuffer(out.subarray(0, expected));
+      return { samples: viewPixels(codec.dtype, copyToOwnBuffer(out.subarray(0, expected))), differenced: false };
     }
     default:
       // geotiff.js allocates what the stream declares: check the declaration first.
@@ -140,7 +171,26 @@ export async function decodeBlock(codec: BlockCodec, compressed: Uint8Array): Pr
   }
   // Short data is an error, as in GDAL (libtiff: "Not enough data"); the rows of a short last strip are not.
   if (raw.length < expected) throw new BlockSizeError(`block decoded to ${raw.length} bytes, expected ${expected} (truncated data)`);
-  if (bilevel) return unpackBits(raw, codec.width, codec.rows);
+  if (bilevel) return { samples: new Uint8Array(unpackBits(raw, codec.width, codec.rows)), differenced: false };
+  const count = expected / bytesPerSample;
+  const nativeOrder = codec.littleEndian || bytesPerSample === 1 || codec.compression === 7;
+  if (!codec.dtype.startsWith('float') && nativeOrder && !codec.ycbcr && (codec.predictor === 1 || codec.predictor === 2)) {
+    // The common case (integer samples, maybe differenced): read straight from the codec's output.
+    return { samples: samplesOf(codec.dtype, raw, count), differenced: codec.predictor === 2 };
+  }
+  return { samples: viewPixels(codec.dtype, undoPrediction(codec, raw, expected, bytesPerSample)), differenced: false };
+}
+
+type IntegerPixels = Exclude<PixelArray, Float32Array | Float64Array>;
+
+/** The first `count` samples of a codec's output, read in place when aligned for the type (copied when not). */
+function samplesOf(dtype: DType, raw: Uint8Array, count: number): PixelArray {
+  const bytes = raw.byteOffset % DTYPE_BYTES[dtype] === 0 ? raw : raw.slice(0, count * DTYPE_BYTES[dtype]);
+  return pixelsAt(dtype, bytes.buffer as ArrayBuffer, bytes.byteOffset, count);
+}
+
+/** Interleaved native-order samples from a codec's output: colour conversion, byte order and predictor undone. */
+function undoPrediction(codec: BlockCodec, raw: Uint8Array, expected: number, bytesPerSample: number): ArrayBuffer {
   // Own, aligned memory of exactly the block's size (inflate may return a pooled or longer buffer).
   let bytes: Uint8Array<ArrayBuffer> = new Uint8Array(expected);
   bytes.set(raw.subarray(0, expected));

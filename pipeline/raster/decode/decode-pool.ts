@@ -1,12 +1,16 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../../core/worker-url.js';
+import type { BlockRegion } from '../band-stats.js';
 import type { BlockCodec } from './block-codec.js';
+import type { BlockLayoutOrder } from './decode-block.js';
 
 interface Job {
   id: number;
   codec: BlockCodec;
   bytes: Uint8Array;
+  order: BlockLayoutOrder;
+  stats?: BlockRegion;
   resolve: (buffer: ArrayBuffer) => void;
   reject: (err: Error) => void;
 }
@@ -29,10 +33,20 @@ export class DecodePool {
 
   constructor(readonly size: number = availableParallelism()) {}
 
-  decode(codec: BlockCodec, bytes: Uint8Array): Promise<ArrayBuffer> {
+  /** The decoded block (decodeBlock's samples in `order`). */
+  decode(codec: BlockCodec, bytes: Uint8Array, order: BlockLayoutOrder = 'interleaved'): Promise<ArrayBuffer> {
+    return this.submit(codec, bytes, order);
+  }
+
+  /** Only the statistics of the block's `region` (band-stats.ts blockStats): the pixels stay in the thread. */
+  async blockStats(codec: BlockCodec, bytes: Uint8Array, region: BlockRegion): Promise<Float64Array> {
+    return new Float64Array(await this.submit(codec, bytes, 'interleaved', region));
+  }
+
+  private submit(codec: BlockCodec, bytes: Uint8Array, order: BlockLayoutOrder, stats?: BlockRegion): Promise<ArrayBuffer> {
     if (this.closed) return Promise.reject(new Error('decode pool is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, codec, bytes, resolve, reject });
+      this.queue.push({ id: this.nextId++, codec, bytes, order, stats, resolve, reject });
       this.dispatch();
     });
   }
@@ -47,7 +61,7 @@ export class DecodePool {
       slot.worker.ref();
       // Copy into a transferable buffer only when the bytes are a view into a larger one.
       const bytes = job.bytes.byteOffset === 0 && job.bytes.byteLength === job.bytes.buffer.byteLength ? job.bytes : job.bytes.slice();
-      slot.worker.postMessage({ id: job.id, codec: job.codec, bytes }, [bytes.buffer as ArrayBuffer]);
+      slot.worker.postMessage({ id: job.id, codec: job.codec, bytes, order: job.order, stats: job.stats }, [bytes.buffer as ArrayBuffer]);
     }
   }
 
