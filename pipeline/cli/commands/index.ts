@@ -1,18 +1,29 @@
 import type { Command } from 'commander';
-import { register as assess } from './assess.js';
-import { register as client } from './client.js';
-import { register as demo } from './demo.js';
-import { register as evaluate } from './evaluate.js';
-import { register as info } from './info.js';
-import { register as predict } from './predict.js';
-import { register as run } from './run.js';
-import { register as sample } from './sample.js';
-import { register as search } from './search.js';
-import { register as service } from './service.js';
-import { register as synth } from './synth.js';
-import { register as tiles } from './tiles.js';
-import { register as train } from './train.js';
-import { register as zonal } from './zonal.js';
 
-/** Every subcommand of `sat`, in the order `sat --help` lists them. */
-export const commands: Array<(program: Command) => void> = [demo, run, search, info, synth, tiles, zonal, train, predict, evaluate, sample, assess, service, client];
+/** A module of subcommands: the names it registers, and the module itself, loaded only when needed. */
+export interface CommandModule {
+  names: string[];
+  load: () => Promise<{ register: (program: Command) => void }>;
+}
+
+/**
+ * Every subcommand of `sat`, in the order `sat --help` lists them. Modules are imported lazily: `sat info` should not
+ * pay for compiling bullmq, TensorFlow.js and fastify (about 2 s of CPU) before reading a file.
+ */
+export const commands: CommandModule[] = [
+  { names: ['demo'], load: () => import('./demo.js') },
+  { names: ['run'], load: () => import('./run.js') },
+  { names: ['search'], load: () => import('./search.js') },
+  { names: ['composite'], load: () => import('./composite.js') },
+  { names: ['info'], load: () => import('./info.js') },
+  { names: ['synth'], load: () => import('./synth.js') },
+  { names: ['tiles'], load: () => import('./tiles.js') },
+  { names: ['zonal'], load: () => import('./zonal.js') },
+  { names: ['train'], load: () => import('./train.js') },
+  { names: ['predict'], load: () => import('./predict.js') },
+  { names: ['evaluate'], load: () => import('./evaluate.js') },
+  { names: ['sample'], load: () => import('./sample.js') },
+  { names: ['assess'], load: () => import('./assess.js') },
+  { names: ['serve', 'worker'], load: () => import('./service.js') },
+  { names: ['submit', 'status', 'cancel', 'schedule', 'export'], load: () => import('./client.js') },
+];
