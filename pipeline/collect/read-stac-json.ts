@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readBoundedBody } from '../core/read-bounded-body.js';
 import { SatError } from '../core/errors.js';
 import { jsonErrorReason } from '../core/json-error.js';
 import { logger } from '../core/logger.js';
@@ -122,26 +123,7 @@ export async function readStacJson(location: string, options: StacReadOptions, r
 /** The body as text, refused before reading when its declared length is over the cap, and cut off once it passes it. */
 async function readCappedText(res: Response, maxBytes: number, location: string): Promise<string> {
   const tooBig = () => new SatError('E_LIMIT', `${location}: the STAC document is larger than the limit of ${formatBytes(maxBytes)}`);
-  const declared = Number(res.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await res.body?.cancel().catch(() => {});
-    throw tooBig();
-  }
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw tooBig();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, total).toString('utf8');
+  return Buffer.from(await readBoundedBody(res, maxBytes, tooBig)).toString('utf8');
 }
 
 function parseJson(text: string, where: string): unknown {

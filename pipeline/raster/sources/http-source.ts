@@ -1,5 +1,6 @@
 import { SatError } from '../../core/errors.js';
 import { logger } from '../../core/logger.js';
+import { readBoundedBody } from '../../core/read-bounded-body.js';
 import type { ByteRange, ByteSource } from './byte-source.js';
 
 export interface HttpSourceOptions {
@@ -137,40 +138,6 @@ export async function openHttpSource(url: string, options: HttpSourceOptions): P
    * The body, but never more than `limit` bytes: a declared Content-Length over it is refused before reading, and the
    * stream is cancelled as soon as it passes it (a lying or absent Content-Length).
    */
-  const readBody = async (res: Response, limit: number, tooBig: () => SatError): Promise<Uint8Array> => {
-    const declared = Number(res.headers.get('content-length') ?? NaN);
-    if (Number.isFinite(declared) && declared > limit) {
-      await res.body?.cancel().catch(() => {});
-      throw tooBig();
-    }
-    if (!res.body) return new Uint8Array(0);
-    const reader = res.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        total += value.length;
-        if (total > limit) {
-          await reader.cancel().catch(() => {});
-          throw tooBig();
-        }
-        chunks.push(value);
-      }
-    } finally {
-      reader.releaseLock();
-    }
-    if (chunks.length === 1) return chunks[0];
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const c of chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
-  };
-
   const contentRange = (res: Response) => /^\s*bytes\s+(\d+)-(\d+)\/(\d+|\*)\s*$/i.exec(res.headers.get('content-range') ?? '');
 
   // A URL off the allow-list is refused before any connection, with a plain policy message (it reveals nothing remote).
@@ -199,12 +166,12 @@ export async function openHttpSource(url: string, options: HttpSourceOptions): P
         await first.body?.cancel().catch(() => {});
         throw new Detailed('E_FORMAT', `${url}: asked for bytes from 0 and got a range from ${m[1]}`);
       }
-      const head = await readBody(first, FIRST_CHUNK, () => new Detailed('E_FORMAT', `${url}: asked for ${FIRST_CHUNK} bytes and the server sent more`));
+      const head = await readBoundedBody(first, FIRST_CHUNK, () => new Detailed('E_FORMAT', `${url}: asked for ${FIRST_CHUNK} bytes and the server sent more`));
       return { size: Number(m[3]), head, whole: null as Uint8Array | null };
     }
     // The server ignored Range: take the whole file if it is small, else refuse (a COG reader must not download gigabytes).
     const declared = Number(first.headers.get('content-length') ?? NaN);
-    const whole = await readBody(first, maxFull, () =>
+    const whole = await readBoundedBody(first, maxFull, () =>
       new Detailed(
         'E_UNSUPPORTED',
         `${url}: the server does not support HTTP range requests and the file is ${Number.isFinite(declared) ? `${declared} bytes` : `larger than ${maxFull} bytes`} (limit for a full download: ${maxFull} bytes)`,
@@ -233,7 +200,7 @@ export async function openHttpSource(url: string, options: HttpSourceOptions): P
         throw new Detailed('E_FORMAT', `${url}: asked for bytes from ${offset} and got a range from ${m[1]}`);
       }
       const want = end - offset;
-      const data = await readBody(res, want, () => new Detailed('E_FORMAT', `${url}: asked for bytes ${offset}-${end - 1} (${want} bytes) and the server sent more`));
+      const data = await readBoundedBody(res, want, () => new Detailed('E_FORMAT', `${url}: asked for bytes ${offset}-${end - 1} (${want} bytes) and the server sent more`));
       bytesRead += data.length;
       if (data.length !== want) {
         throw new Detailed('E_FORMAT', `${url}: asked for bytes ${offset}-${end - 1} and got ${data.length} bytes instead of ${want}`);
