@@ -191,3 +191,74 @@ describeWithSharedData('sat composite on the 13-date stack of tile 35MNM', () =>
     expect(badErr).toMatch(/--mask must be one of scl, qa, none/);
   });
 });
+
+describeWithSharedData('sat composite across overlapping tiles of one overpass (the 9-tile strip, 2020-06-06)', () => {
+  // Tiles 35MNM and 35LNL of the strip overlap over 9.8 km (y 9090220 to 9100000 in EPSG:32735). A 960 m window of
+  // that overlap is made on each tile's own grid: MNM clear everywhere, LNL cloudy (SCL 9) in the window's west half.
+  const WX = 554_980;
+  const WY = 9_096_000;
+  const north = (r: number, c: number) => 1000 + ((r + c) % 17);
+  const south = (r: number, c: number) => 2000 + ((r * 3 + c) % 13);
+  let strip = '';
+  let stripServer: Server;
+
+  beforeAll(async () => {
+    stripServer = createServer(serve);
+    await new Promise<void>((resolve) => stripServer.listen(0, '127.0.0.1', resolve));
+    const stripBase = `http://127.0.0.1:${(stripServer.address() as AddressInfo).port}`;
+    const collection = JSON.parse(readFileSync(sharedPath('08_stac_items/site1-20200606-tall-strip-africa.geojson'), 'utf8'));
+    collection.features = collection.features.filter((f: { id: string }) => /T35MNM|T35LNL/.test(f.id));
+    for (const item of collection.features) {
+      const isNorth = item.id.includes('T35MNM');
+      const dir = path.join(tmp, 'assets', item.id);
+      mkdirSync(dir, { recursive: true });
+      const grid = (res: number) => ({ geotransform: [WX, res, 0, WY, 0, -res] as [number, number, number, number, number, number], epsg: 32735 });
+      const red = Uint16Array.from({ length: SIZE * SIZE }, (_, i) => (isNorth ? north : south)(Math.floor(i / SIZE), i % SIZE));
+      const sclBand = Uint8Array.from({ length: (SIZE / 2) ** 2 }, (_, i) => (!isNorth && i % (SIZE / 2) < SIZE / 4 ? 9 : 4));
+      await writeGeoTiff(path.join(dir, 'B04.tif'), { window: { col: 0, row: 0, width: SIZE, height: SIZE }, dtype: 'uint16', bands: [red] }, { ...grid(10), nodata: 0 });
+      await writeGeoTiff(path.join(dir, 'SCL.tif'), { window: { col: 0, row: 0, width: SIZE / 2, height: SIZE / 2 }, dtype: 'uint8', bands: [sclBand] }, { ...grid(20), nodata: 0 });
+      for (const [key, res] of [['B04', 10], ['SCL', 20]] as const) {
+        const n = (SIZE * 10) / res;
+        item.assets[key] = { ...item.assets[key], href: `${stripBase}/${item.id}/${key}.tif`, 'proj:shape': [n, n], 'proj:transform': [res, 0, WX, 0, -res, WY], 'proj:bbox': [WX, WY - n * res, WX + n * res, WY] };
+      }
+    }
+    strip = path.join(tmp, 'strip.geojson');
+    writeFileSync(strip, JSON.stringify(collection));
+  });
+  afterAll(() => new Promise<void>((resolve) => stripServer.close(() => resolve())));
+
+  it('one acquisition, two tiles: where they overlap a pixel is counted once, the first clear tile (by id) giving it', async () => {
+    const toLonLat = makeTransform(crsFromEpsg(32735), WGS84);
+    const [sw, ne] = [toLonLat([WX + 100, WY - 860]), toLonLat([WX + 860, WY - 100])];
+    const result = await compositePeriod({
+      stac: strip,
+      query: { bbox: [sw[0], sw[1], ne[0], ne[1]], datetime: { start: '2020-06-06T00:00:00Z', end: '2020-06-06T23:59:59Z' } },
+      crs: crsFromEpsg(32735),
+      resolution: 10,
+      bands: ['red'],
+      method: 'median',
+      mask: 'scl',
+      out: path.join(tmp, 'strip-out'),
+      settings: loadSettings(undefined, {}),
+    });
+    expect(result.items).toHaveLength(2);
+    expect(result.acquisitions).toHaveLength(1);
+    const composite = await openRaster(path.join(tmp, 'strip-out', 'composite.tif'));
+    const count = await openRaster(path.join(tmp, 'strip-out', 'clear_count.tif'));
+    const [values] = (await composite.read()).bands as Float32Array[];
+    const [clear] = (await count.read()).bands;
+    await Promise.all([composite.close(), count.close()]);
+    const { geotransform, width, height } = result.grid;
+    for (let row = 0; row < height; row++) {
+      for (let col = 0; col < width; col++) {
+        const sr = Math.round((WY - (geotransform[3] - row * 10)) / 10);
+        const sc = Math.round((geotransform[0] + col * 10 - WX) / 10);
+        const i = row * width + col;
+        expect(clear[i]).toBe(1);
+        // LNL sorts first and is clear in the east half; MNM fills the west half, where LNL is cloudy.
+        const expected = sc >= SIZE / 2 ? south(sr, sc) : north(sr, sc);
+        expect(values[i]).toBeCloseTo(Math.fround(expected * 0.0001), 7);
+      }
+    }
+  });
+});
