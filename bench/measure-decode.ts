@@ -24,7 +24,7 @@ export interface DecodeComparison {
 }
 
 /** Runs a command under /usr/bin/time; its stdout and what it cost. */
-function timed(command: string, args: string[], env: NodeJS.ProcessEnv): { stdout: string; cost: CommandCost } {
+export function timed(command: string, args: string[], env: NodeJS.ProcessEnv): { stdout: string; cost: CommandCost } {
   const res = spawnSync('/usr/bin/time', ['-f', 'cost %e %U %S %M', command, ...args], { env, encoding: 'utf8', maxBuffer: 1 << 26 });
   const line = res.stderr.trim().split('\n').pop() ?? '';
   const m = /^cost ([\d.]+) ([\d.]+) ([\d.]+) (\d+)$/.exec(line);

@@ -30,6 +30,9 @@
  * Case "composite": issue 13's real-data check (bench/composite-check.ts): the land-cover model trained and scored on
  * held-out blocks of each of the five Slovenia dates and of their cloud-masked median composite (3 seeds each).
  *
+ * Case "warp": issue 13's warping beside gdalwarp -wo NUM_THREADS=2 (the Landsat stack onto a 10 m grid, bilinear) and
+ * composite throughput for 5 and 13 dates (bench/measure-warp.ts).
+ *
  * Case "coverage": the interval-coverage harness (bench/interval-coverage.ts, R = BENCH_COVERAGE_R replicates):
  * coverage, bias and half-width of the 95 % intervals per design, class and region, adjusted beside Wald, and of the
  * building counts.
@@ -38,7 +41,7 @@
  * run in one process (bench/measure-service.ts).
  *
  * Options (environment): BENCH_SIZE (default 10980), BENCH_DIR (default .bench), BENCH_REPEAT (default 2: the best
- * of N is kept), BENCH_ONLY (prepare, decode, zonal, model, training, service, coverage or composite: one case only), BENCH_COVERAGE_R (default 1000), BENCH_SERVICE_JOBS (default 40).
+ * of N is kept), BENCH_ONLY (prepare, decode, run, zonal, model, training, service, coverage, composite or warp: one case only), BENCH_COVERAGE_R (default 1000), BENCH_SERVICE_JOBS (default 40).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -49,6 +52,7 @@ import { makeGridRaster } from './make-grid-raster.js';
 import { canCompareDecode, measureDecode } from './measure-decode.js';
 import { compositeCheck } from './composite-check.js';
 import { measureCoverage } from './measure-coverage.js';
+import { measureWarp } from './measure-warp.js';
 import { measureInflate } from './measure-inflate.js';
 import { canMeasureRun, measureRun, prepareRunJob, type RunCost } from './measure-run.js';
 
@@ -305,6 +309,25 @@ function trainingCase(): void {
 if (!only || only === 'service') serviceCase();
 
 if (!only || only === 'composite') await compositeCase();
+
+if (!only || only === 'warp') await warpCase();
+
+/** Warping beside gdalwarp on the same input and grid, and composite throughput (issue 13, item 10). */
+async function warpCase(): Promise<void> {
+  if (!existsSync(sharedData) || !canCompareDecode()) {
+    results.push('warp    | not measured: needs ../shared/data, gdalwarp and /usr/bin/time');
+    return;
+  }
+  log('warp: the Landsat 8 stack onto a 10 m grid, ours beside gdalwarp -wo NUM_THREADS=2 ...');
+  const work = path.join(benchDir, 'warp');
+  mkdirSync(work, { recursive: true });
+  const m = await measureWarp(sharedData, work);
+  const mpx = (m.pixels * m.bands) / 1e6;
+  results.push(`warp    | ${m.bands} bands x ${(m.pixels / 1e6).toFixed(2)} Mpx, bilinear: gdalwarp -wo NUM_THREADS=2 ${m.gdal.cpuSeconds.toFixed(2)} s CPU, ${m.gdal.wallSeconds.toFixed(2)} s wall (writes the file)`);
+  results.push(`warp    | ours: ${m.ours.cpuSeconds.toFixed(2)} s CPU (${(m.ours.cpuSeconds / m.gdal.cpuSeconds).toFixed(2)}x GDAL's; target <= 1.5x), ${m.ours.wallSeconds.toFixed(2)} s wall, ${(mpx / m.ours.wallSeconds).toFixed(1)} band-Mpx/s`);
+  for (const c of m.composite) results.push(`warp    | median composite of ${c.dates} dates x 2 bands (80 % clear): ${c.megapixelsPerSecond.toFixed(1)} Mpx/s`);
+}
+
 
 /** Issue 13's real-data check: a cloud-masked median composite of the five Slovenia dates against each date alone. */
 async function compositeCase(): Promise<void> {

@@ -32,27 +32,50 @@ export function compositeStack(observations: Observation[], method: 'median' | '
   }
   const bands = Array.from({ length: bandCount }, () => new Float32Array(n).fill(NaN));
   const clearCount = new Uint16Array(n);
-  const usable = (o: Observation, i: number) => o.clear[i] === 1 && o.bands.every((b) => b[i] === b[i]);
+  // Usable: clear and with data in every band. Computed once per observation, not per band.
+  const usable = observations.map((o) => {
+    const u = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      if (o.clear[i] !== 1) continue;
+      let ok = 1;
+      for (const b of o.bands) if (b[i] !== b[i]) ok = 0;
+      u[i] = ok;
+    }
+    return u;
+  });
   const order = observations
     .map((o, k) => ({ o, k }))
     .sort((a, b) => (a.o.daysFromTarget ?? 0) - (b.o.daysFromTarget ?? 0) || (a.o.cloudShare ?? 0) - (b.o.cloudShare ?? 0) || a.k - b.k)
-    .map((x) => x.o);
-  const values = new Float64Array(observations.length);
+    .map((x) => x.k);
   for (let i = 0; i < n; i++) {
     let count = 0;
-    for (const o of observations) if (usable(o, i)) count++;
+    for (const u of usable) count += u[i];
     clearCount[i] = count;
-    if (count === 0) continue;
-    if (method === 'best') {
-      const pick = order.find((o) => usable(o, i))!;
-      for (let b = 0; b < bandCount; b++) bands[b][i] = pick.bands[b][i];
-      continue;
-    }
-    for (let b = 0; b < bandCount; b++) {
+    if (count === 0 || method !== 'best') continue;
+    const pick = observations[order.find((k) => usable[k][i] === 1)!];
+    for (let b = 0; b < bandCount; b++) bands[b][i] = pick.bands[b][i];
+  }
+  if (method === 'best') return { bands, clearCount };
+  const values = new Float64Array(observations.length);
+  const K = observations.length;
+  for (let b = 0; b < bandCount; b++) {
+    const source = observations.map((o) => o.bands[b]);
+    const dst = bands[b];
+    for (let i = 0; i < n; i++) {
+      if (clearCount[i] === 0) continue;
+      // Insertion sort: a pixel has at most a few dozen observations.
       let m = 0;
-      for (const o of observations) if (usable(o, i)) values[m++] = o.bands[b][i];
-      const sorted = values.subarray(0, m).sort();
-      bands[b][i] = m % 2 === 1 ? sorted[m >> 1] : (sorted[m / 2 - 1] + sorted[m / 2]) / 2;
+      for (let k = 0; k < K; k++) {
+        if (usable[k][i] === 0) continue;
+        const v = source[k][i];
+        let j = m++;
+        while (j > 0 && values[j - 1] > v) {
+          values[j] = values[j - 1];
+          j--;
+        }
+        values[j] = v;
+      }
+      dst[i] = m % 2 === 1 ? values[m >> 1] : (values[m / 2 - 1] + values[m / 2]) / 2;
     }
   }
   return { bands, clearCount };
