@@ -104,6 +104,7 @@ export async function compositePeriod(request: CompositeRequest): Promise<Compos
     const reader = await openRaster(source.href, settings.raster);
     try {
       if (source.bandIndex > reader.info.bands) throw new SatError('E_INPUT', `item ${source.itemId}: asset ${source.assetKey} (${source.href}) has ${reader.info.bands} band(s), the metadata names band ${source.bandIndex}`);
+      checkGridMatches(source, reader.info);
       const [values] = await warpWindow(reader, target, { bands: [source.bandIndex], resampling, nodata: source.nodata });
       if (!source.categorical && (source.scale !== 1 || source.offset !== 0)) {
         for (let i = 0; i < values.length; i++) values[i] = values[i] * source.scale + source.offset;
@@ -162,6 +163,26 @@ export async function compositePeriod(request: CompositeRequest): Promise<Compos
   });
   progress(1, 'done');
   return { out: request.out, grid, items: found.items, acquisitions, noClearPixels };
+}
+
+/**
+ * The asset's file must be on the grid its Item states (proj:epsg, proj:transform, proj:shape): an Item whose
+ * metadata and pixels disagree would be warped by the file's own georeferencing and mislabel the provenance, and more
+ * often means the catalogue points at the wrong file. Within half a pixel, as proj:bbox is checked.
+ */
+function checkGridMatches(source: BandSource, info: { width: number; height: number; epsg: number | null; geotransform: number[] | null }): void {
+  const where = `item ${source.itemId}: asset ${source.assetKey} (${source.href})`;
+  const problems: string[] = [];
+  if (source.shape && (source.shape[0] !== info.height || source.shape[1] !== info.width)) problems.push(`is ${info.width} x ${info.height} px, the Item says ${source.shape[1]} x ${source.shape[0]}`);
+  if (source.epsg !== null && info.epsg !== null && source.epsg !== info.epsg) problems.push(`is in EPSG:${info.epsg}, the Item says EPSG:${source.epsg}`);
+  const gt = info.geotransform;
+  if (source.geotransform && gt) {
+    const px = Math.abs(gt[1]);
+    const off = Math.max(Math.abs(source.geotransform[0] - gt[0]), Math.abs(source.geotransform[3] - gt[3]));
+    const scale = Math.max(Math.abs(source.geotransform[1] - gt[1]), Math.abs(source.geotransform[5] - gt[5]));
+    if (off > px / 2 || scale > px * 1e-6) problems.push(`has origin (${gt[0]}, ${gt[3]}) and pixel ${gt[1]}, the Item says (${source.geotransform[0]}, ${source.geotransform[3]}) and ${source.geotransform[1]}`);
+  }
+  if (problems.length) throw new SatError('E_INPUT', `${where} ${problems.join('; ')}: the Item's grid disagrees with its file`);
 }
 
 /** The STAC Item of the composite: where it is, what period, how it was made, and from which Items and assets. */

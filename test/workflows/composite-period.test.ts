@@ -158,7 +158,7 @@ describeWithSharedData('sat composite on the 13-date stack of tile 35MNM', () =>
     expect(candidates).toContain(values[0]);
   });
 
-  it('bad input: a band no Item has, an asset host outside the allow-list, a period without a clear pixel', async () => {
+  it('bad input: a band no Item has, an asset host outside the allow-list, a period without a clear pixel, an Item whose grid is not its file\'s', async () => {
     const common = { stac: itemsFile, query: { bbox, datetime: { start: '2020-06-01T00:00:00Z', end: '2020-07-31T23:59:59Z' } }, resolution: 10, method: 'median' as const, mask: 'scl' as const, settings: settings() };
     await expect(compositePeriod({ ...common, bands: ['thermal'], out: path.join(tmp, 'x1') })).rejects.toThrow(/no asset for band "thermal"/);
     const guarded = settings();
@@ -166,7 +166,14 @@ describeWithSharedData('sat composite on the 13-date stack of tile 35MNM', () =>
     await expect(compositePeriod({ ...common, bands: ['red'], settings: guarded, out: path.join(tmp, 'x2') })).rejects.toThrow(/not an allowed origin|allow-list|allowed/);
     const cloudy = await compositePeriod({ ...common, query: { bbox, datetime: { start: `${dates[CLOUDY]}T00:00:00Z`, end: `${dates[CLOUDY]}T23:59:59Z` } }, bands: ['red'], out: path.join(tmp, 'x3') });
     expect(cloudy.noClearPixels).toBe(cloudy.grid.width * cloudy.grid.height);
-    for (const d of ['x1', 'x2']) expect(() => readFileSync(path.join(tmp, d, 'composite.tif'))).toThrow();
+    // An Item whose metadata describes another grid than its file's.
+    const lying = JSON.parse(readFileSync(itemsFile, 'utf8'));
+    lying.features[2].assets.B04['proj:shape'] = [SIZE * 2, SIZE * 2];
+    lying.features[2].assets.B04['proj:bbox'] = [X0, Y0 - SIZE * 20, X0 + SIZE * 20, Y0];
+    const lyingFile = path.join(tmp, 'lying.geojson');
+    writeFileSync(lyingFile, JSON.stringify(lying));
+    await expect(compositePeriod({ ...common, stac: lyingFile, bands: ['red'], out: path.join(tmp, 'x4') })).rejects.toThrow(/asset B04 .* is 96 x 96 px, the Item says 192 x 192: the Item's grid disagrees with its file/);
+    for (const d of ['x1', 'x2', 'x4']) expect(() => readFileSync(path.join(tmp, d, 'composite.tif'))).toThrow();
   });
 
   it('sat composite: the script contract (--items --bbox --datetime --crs --resolution --bands --method --mask --out)', async () => {
