@@ -19,6 +19,9 @@ import { analysisGrid, type AnalysisGrid } from '../warp/analysis-grid.js';
 import { warpWindow, type Resampling } from '../warp/warp-window.js';
 import { writeFile } from 'node:fs/promises';
 
+/** Most memory one `sat composite` may hold for its stack. */
+const MAX_COMPOSITE_BYTES = 4 * 2 ** 30;
+
 /** The quality band each mask kind reads, by the name the band tables know it. */
 const MASK_BAND = { scl: 'scl', qa: 'qa_pixel' } as const;
 
@@ -120,6 +123,12 @@ export async function compositePeriod(request: CompositeRequest): Promise<Compos
   for (const s of sources) {
     const key = acquisitionKey(s.located.item);
     groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  // The whole stack is held in memory (tiled compositing is the service's, to come): refuse what would not fit rather
+  // than run out of memory half-way. Per cell: each acquisition's bands (float32) and masks, and the output.
+  const bytes = n * (groups.size * (request.bands.length * 4 + 2) + request.bands.length * 4 + 2);
+  if (bytes > MAX_COMPOSITE_BYTES) {
+    throw new SatError('E_LIMIT', `this composite would hold ${(bytes / 2 ** 30).toFixed(1)} GiB in memory (${groups.size} acquisitions x ${request.bands.length} bands x ${grid.width} x ${grid.height} cells), more than ${MAX_COMPOSITE_BYTES / 2 ** 30} GiB: choose a smaller area, a coarser resolution, fewer bands or a shorter period`);
   }
   const mid = query.datetime.start && query.datetime.end ? (dayNumber(query.datetime.start) + dayNumber(query.datetime.end)) / 2 : null;
   const targetDay = request.targetDate ? dayNumber(request.targetDate) : mid;

@@ -173,7 +173,11 @@ describeWithSharedData('sat composite on the 13-date stack of tile 35MNM', () =>
     const lyingFile = path.join(tmp, 'lying.geojson');
     writeFileSync(lyingFile, JSON.stringify(lying));
     await expect(compositePeriod({ ...common, stac: lyingFile, bands: ['red'], out: path.join(tmp, 'x4') })).rejects.toThrow(/asset B04 .* is 96 x 96 px, the Item says 192 x 192: the Item's grid disagrees with its file/);
-    for (const d of ['x1', 'x2', 'x4']) expect(() => readFileSync(path.join(tmp, d, 'composite.tif'))).toThrow();
+    // A whole tile of 13 dates at 10 m does not fit in one process's memory: refused before anything is read.
+    const [tw, ts] = toLonLat([X0 - 40_000, Y0 - 40_000]);
+    const [te, tn] = toLonLat([X0 + 40_000, Y0 + 40_000]);
+    await expect(compositePeriod({ ...common, query: { ...common.query, bbox: [tw, ts, te, tn] }, bands: ['red', 'nir'], out: path.join(tmp, 'x5') })).rejects.toThrow(/this composite would hold \d+\.\d GiB in memory \(13 acquisitions x 2 bands x \d+ x \d+ cells\)/);
+    for (const d of ['x1', 'x2', 'x4', 'x5']) expect(() => readFileSync(path.join(tmp, d, 'composite.tif'))).toThrow();
   });
 
   it('sat composite: the script contract (--items --bbox --datetime --crs --resolution --bands --method --mask --out)', async () => {
