@@ -29,7 +29,7 @@ export interface EstimationInput {
  *   composition as the prior mean (a Dirichlet prior of weight k) so that classes absent from a stratum in the
  *   sample still carry the uncertainty its sample size leaves, in proportion to how common they are. Bounds are
  *   clipped to the possible range (areas >= 0, accuracies in [0, 1]). Coverage by bench/interval-coverage.ts:
- *   README, "How good are the intervals".
+ *   README, "How good are the statistics".
  */
 export type IntervalMethod = 'wald' | 'adjusted';
 export const INTERVAL_METHODS: IntervalMethod[] = ['adjusted', 'wald'];
