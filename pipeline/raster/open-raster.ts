@@ -43,6 +43,8 @@ export interface RasterReader {
   bandStats(onProgress?: (done: number, total: number) => void): Promise<BandStats[]>;
   /** Bytes fetched from the file or server so far. */
   readonly bytesRead: number;
+  /** The remote file's ETag (else Last-Modified), for provenance; null for local files. */
+  readonly sourceVersion: string | null;
   close(): Promise<void>;
 }
 
@@ -90,6 +92,10 @@ class BlockRasterReader implements RasterReader {
 
   get bytesRead(): number {
     return this.source.bytesRead;
+  }
+
+  get sourceVersion(): string | null {
+    return this.source.version;
   }
 
   async read(window?: PixelWindow, options: { bands?: number[]; fill?: number } = {}): Promise<RasterData> {

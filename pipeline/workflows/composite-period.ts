@@ -13,6 +13,7 @@ import { buildDirAtomic } from '../core/atomic-write.js';
 import { SatError } from '../core/errors.js';
 import { makeTransform, WGS84, type Crs } from '../geo/crs.js';
 import { pixelToWorld } from '../geo/geotransform.js';
+import { sha256File } from '../core/checksum.js';
 import { openRaster } from '../raster/open-raster.js';
 import { writeGeoTiff } from '../raster/write-geotiff.js';
 import { analysisGrid, type AnalysisGrid } from '../warp/analysis-grid.js';
@@ -62,6 +63,9 @@ function acquisitionKey(item: LocatedItem['item']): string {
   return `${when}|${String(p.platform ?? p.constellation ?? item.collection ?? '')}`;
 }
 
+/** Per Item id, per asset key: the file read and its version. */
+type AssetsRead = Map<string, Record<string, { href: string; etag: string | null; sha256: string | null }>>;
+
 const dayNumber = (iso: string) => Math.floor(Date.parse(iso) / 86_400_000);
 
 /**
@@ -102,12 +106,20 @@ export async function compositePeriod(request: CompositeRequest): Promise<Compos
   checkAssetHrefs(sources.flatMap((s) => [...s.bands, ...(s.quality ? [s.quality] : [])]), settings.raster.allowedOrigins);
 
   const n = grid.width * grid.height;
+  // Which version of each asset was read, per Item: the server's ETag (else Last-Modified) or a local file's SHA-256.
+  const assetsRead: AssetsRead = new Map();
   const target = { crs: grid.crs, geotransform: grid.geotransform, width: grid.width, height: grid.height };
   const warp = async (source: BandSource, resampling: Resampling): Promise<Float32Array> => {
     const reader = await openRaster(source.href, settings.raster);
     try {
       if (source.bandIndex > reader.info.bands) throw new SatError('E_INPUT', `item ${source.itemId}: asset ${source.assetKey} (${source.href}) has ${reader.info.bands} band(s), the metadata names band ${source.bandIndex}`);
       checkGridMatches(source, reader.info);
+      const read = assetsRead.get(source.itemId) ?? {};
+      if (!read[source.assetKey]) {
+        const local = !/^https?:\/\//i.test(source.href);
+        read[source.assetKey] = { href: source.href, etag: reader.sourceVersion, sha256: local ? await sha256File(source.href) : null };
+        assetsRead.set(source.itemId, read);
+      }
       const [values] = await warpWindow(reader, target, { bands: [source.bandIndex], resampling, nodata: source.nodata });
       if (!source.categorical && (source.scale !== 1 || source.offset !== 0)) {
         for (let i = 0; i < values.length; i++) values[i] = values[i] * source.scale + source.offset;
@@ -168,7 +180,7 @@ export async function compositePeriod(request: CompositeRequest): Promise<Compos
     const common = { geotransform: grid.geotransform, epsg: grid.crs.epsg };
     await writeGeoTiff(path.join(staging, 'composite.tif'), { window, dtype: 'float32', bands: composite.bands }, { ...common, nodata: NaN, bandDescriptions: request.bands, overviews: [] });
     await writeGeoTiff(path.join(staging, 'clear_count.tif'), { window, dtype: 'uint16', bands: [composite.clearCount] }, { ...common, bandDescriptions: ['clear_count'] });
-    await writeFile(path.join(staging, 'item.json'), `${JSON.stringify(compositeItem(request, grid, found, acquisitions, noClearPixels), null, 1)}\n`);
+    await writeFile(path.join(staging, 'item.json'), `${JSON.stringify(compositeItem(request, grid, found, acquisitions, noClearPixels, assetsRead), null, 1)}\n`);
   });
   progress(1, 'done');
   return { out: request.out, grid, items: found.items, acquisitions, noClearPixels };
@@ -195,7 +207,7 @@ function checkGridMatches(source: BandSource, info: { width: number; height: num
 }
 
 /** The STAC Item of the composite: where it is, what period, how it was made, and from which Items and assets. */
-function compositeItem(request: CompositeRequest, grid: AnalysisGrid, found: CollectedItems, acquisitions: CompositeResult['acquisitions'], noClearPixels: number) {
+function compositeItem(request: CompositeRequest, grid: AnalysisGrid, found: CollectedItems, acquisitions: CompositeResult['acquisitions'], noClearPixels: number, assetsRead: AssetsRead) {
   const [x0, res, , y0] = grid.geotransform;
   const toLonLat = makeTransform(grid.crs, WGS84);
   const ring = [[0, 0], [grid.width, 0], [grid.width, grid.height], [0, grid.height], [0, 0]].map(([c, r]) => toLonLat(pixelToWorld(grid.geotransform, c, r)));
@@ -227,6 +239,8 @@ function compositeItem(request: CompositeRequest, grid: AnalysisGrid, found: Col
         datetime: item.properties.datetime ?? null,
         location,
         assets: Object.fromEntries(Object.entries(item.assets).map(([k, a]) => [k, a.href])),
+        // The assets read and which version of them (ETag of a remote file, SHA-256 of a local one).
+        read: Object.fromEntries([...Object.entries(assetsRead.get(item.id) ?? {})].sort(([a], [b]) => (a < b ? -1 : 1))),
       })),
     },
     links: [],

@@ -45,14 +45,15 @@ function serve(req: import('node:http').IncomingMessage, res: import('node:http'
     res.writeHead(404).end();
     return;
   }
+  const etag = `"${body.length}-${body[body.length - 1]}"`;
   const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
   if (!m) {
-    res.writeHead(200, { 'content-length': body.length, 'accept-ranges': 'bytes' }).end(body);
+    res.writeHead(200, { 'content-length': body.length, 'accept-ranges': 'bytes', etag }).end(body);
     return;
   }
   const start = Number(m[1]);
   const end = Math.min(body.length - 1, m[2] ? Number(m[2]) : body.length - 1);
-  res.writeHead(206, { 'content-range': `bytes ${start}-${end}/${body.length}`, 'content-length': end - start + 1 }).end(body.subarray(start, end + 1));
+  res.writeHead(206, { 'content-range': `bytes ${start}-${end}/${body.length}`, 'content-length': end - start + 1, etag }).end(body.subarray(start, end + 1));
 }
 
 describeWithSharedData('sat composite on the 13-date stack of tile 35MNM', () => {
@@ -135,6 +136,11 @@ describeWithSharedData('sat composite on the 13-date stack of tile 35MNM', () =>
     expect(item.properties['proj:epsg']).toBe(32735);
     expect(item.assets.composite['raster:bands'].map((b: { name: string }) => b.name)).toEqual(['red', 'nir']);
     expect(item.properties['satstat:sources'][0].assets.B04).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/.*\/B04\.tif$/);
+    // Provenance: every asset read, with the version the server gave (its ETag).
+    for (const source of item.properties['satstat:sources']) {
+      expect(Object.keys(source.read)).toEqual(['B04', 'B08', 'SCL']);
+      expect(source.read.B04).toMatchObject({ href: source.assets.B04, etag: expect.stringMatching(/^"\d+-\d+"$/), sha256: null });
+    }
   });
 
   it('the same job twice gives byte-identical outputs; best pixel picks the clear date closest to the target', async () => {

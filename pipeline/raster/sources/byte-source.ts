@@ -16,6 +16,8 @@ export interface ByteSource {
   read(ranges: ByteRange[]): Promise<Uint8Array[]>;
   /** Bytes fetched so far (for tests and benchmarks of range requests). */
   readonly bytesRead: number;
+  /** What identifies this version of a remote file (its ETag, else Last-Modified) for provenance; null for local files. */
+  readonly version: string | null;
   close(): Promise<void>;
 }
 

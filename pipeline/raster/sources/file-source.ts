@@ -22,6 +22,7 @@ export async function openFileSource(file: string): Promise<ByteSource> {
   return {
     name: file,
     size,
+    version: null,
     get bytesRead() {
       return bytesRead;
     },

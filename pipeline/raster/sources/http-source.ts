@@ -153,9 +153,11 @@ export async function openHttpSource(url: string, options: HttpSourceOptions): P
     }
   }
 
+  let version: string | null = null;
   const opened = await guarded('header', async (signal) => {
     const first = await get(`bytes=0-${FIRST_CHUNK - 1}`, signal);
     await failIfBad(first);
+    version = first.headers.get('etag') ?? (first.headers.get('last-modified') ? `last-modified: ${first.headers.get('last-modified')}` : null);
     if (first.status === 206) {
       const m = contentRange(first);
       if (!m || m[3] === '*') {
@@ -212,6 +214,7 @@ export async function openHttpSource(url: string, options: HttpSourceOptions): P
   return {
     name: url,
     size,
+    version,
     get bytesRead() {
       return bytesRead;
     },
