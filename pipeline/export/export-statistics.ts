@@ -188,7 +188,7 @@ export async function exportStatistics(o: ExportInput): Promise<string[]> {
   const assets = [
     await asset('classes', rasters.classes, tiff, 'Class map', ['data'], { classes: o.metadata.classes, nodata: 255, dataType: 'uint8' }),
     await asset('confidence', rasters.confidence, tiff, 'Confidence (probability of the chosen class)', ['data'], { nodata: NaN, dataType: 'float32' }),
-    await asset('status', rasters.status, tiff, 'Pixel status: 0 classified, 1 no data, 2 cloud', ['data'], { dataType: 'uint8' }),
+    await asset('status', rasters.status, tiff, 'Pixel status: 0 classified, 1 no data, 2 cloud, 3 no clear observation in the period', ['data'], { dataType: 'uint8' }),
     await asset('quicklook', rasters.quicklook, 'image/png', 'Class map quicklook', ['overview']),
     ...(trueColour ? [await asset('true-colour', JOB_LAYOUT.trueColour, 'image/png', 'The scene in true colour', ['overview', 'visual'])] : []),
     ...(await Promise.all(

@@ -3,9 +3,10 @@ import type { PreparedTileResult } from '../preprocess/prepare-tile.js';
 import type { Tile } from '../tiling/tile-grid.js';
 import type { InferencePool } from './inference-pool.js';
 import type { ModelMetadata } from './model-package.js';
+import { NO_CLEAR_OBSERVATION } from '../preprocess/preprocess-tile.js';
 
 /** Values of status.tif: why a pixel has a class or not, so statistics can report valid and cloud shares. */
-export const PIXEL_STATUS = { classified: 0, noData: 1, cloud: 2 } as const;
+export const PIXEL_STATUS = { classified: 0, noData: 1, cloud: 2, noClearObservation: 3 } as const;
 
 /** One tile's model output over its read window (core + halo): class probabilities (HWC) and each pixel's input status. */
 export interface TilePrediction {
@@ -35,6 +36,6 @@ export async function classifyTiles(tiles: PreparedTileResult[], pool: Inference
   return tiles.map(({ tile, prepared: { valid, cloud } }, b) => ({
     tile,
     probabilities: probs.slice(b * side * side * K, (b + 1) * side * side * K),
-    status: valid.map((v, i) => (v ? PIXEL_STATUS.classified : cloud[i] ? PIXEL_STATUS.cloud : PIXEL_STATUS.noData)),
+    status: valid.map((v, i) => (v ? PIXEL_STATUS.classified : cloud[i] === NO_CLEAR_OBSERVATION ? PIXEL_STATUS.noClearObservation : cloud[i] ? PIXEL_STATUS.cloud : PIXEL_STATUS.noData)),
   }));
 }

@@ -96,7 +96,7 @@ export class PredictionWriter {
       const writers = {
         classes: await open(PREDICTION_FILES.classes, { bands: 1, dtype: 'uint8', nodata: CLASS_NODATA, overviews: [2, 4, 8], overviewResampling: 'mode', bandDescriptions: ['class'] }),
         confidence: await open(PREDICTION_FILES.confidence, { bands: 1, dtype: 'float32', nodata: NaN, predictor: 3, bandDescriptions: ['confidence'] }),
-        status: await open(PREDICTION_FILES.status, { metadata: { STATUS_VALUES: '0 classified, 1 no data or not selected, 2 cloud' }, bands: 1, dtype: 'uint8', nodata: null, bandDescriptions: ['pixel status'] }),
+        status: await open(PREDICTION_FILES.status, { metadata: { STATUS_VALUES: '0 classified, 1 no data or not selected, 2 cloud, 3 no clear observation in the period' }, bands: 1, dtype: 'uint8', nodata: null, bandDescriptions: ['pixel status'] }),
         probabilities: o.probabilities
           ? await open(PREDICTION_FILES.probabilities, { bands: metadata.classes.length, dtype: 'float32', nodata: NaN, predictor: 3, bandDescriptions: metadata.classes.map((c) => c.name) })
           : null,
@@ -126,7 +126,7 @@ export class PredictionWriter {
         classes[i] = CLASS_NODATA;
         confidence[i] = NaN;
         this.maskedPixels++;
-        if (status[i] === PIXEL_STATUS.cloud) this.cloudPixels++;
+        if (status[i] === PIXEL_STATUS.cloud || status[i] === PIXEL_STATUS.noClearObservation) this.cloudPixels++;
         if (probs) for (let k = 0; k < K; k++) probs[k][i] = NaN;
         continue;
       }
@@ -134,7 +134,8 @@ export class PredictionWriter {
       this.classPixels[ids[i]]++;
       if (probs) for (let k = 0; k < K; k++) probs[k][i] = probabilities[i * K + k];
     }
-    this.quicklook.add(tile.core, classes, (i) => status[i] === PIXEL_STATUS.cloud);
+    // No clear observation in the period is drawn like cloud: the sky, not the ground, is what is missing.
+    this.quicklook.add(tile.core, classes, (i) => status[i] === PIXEL_STATUS.cloud || status[i] === PIXEL_STATUS.noClearObservation);
     await this.writers.classes.writeWindow(tile.core, [classes]);
     await this.writers.confidence.writeWindow(tile.core, [confidence]);
     await this.writers.status.writeWindow(tile.core, [status]);

@@ -32,6 +32,8 @@ export const BandRecipeSchema = z
         z.object({ kind: z.literal('scene-classification'), source, classes: z.array(z.number().int()).default([3, 8, 9, 10]) }).strict(),
         z.object({ kind: z.literal('bitmask'), source, bits: z.array(z.number().int().min(0).max(31)).min(1) }).strict(),
         z.object({ kind: z.literal('threshold'), band: z.string(), above: z.number() }).strict(),
+        /** A composite's clear-observation count (sat composite's clear_count.tif): 0 = no clear observation in the period. */
+        z.object({ kind: z.literal('clear-count'), source }).strict(),
       ])
       .optional(),
     indices: z.array(z.enum(['ndvi', 'ndwi', 'ndbi', 'savi', 'evi'])).default([]),

@@ -13,7 +13,7 @@ export interface PreparedTile {
   data: Float32Array;
   /** 1 = usable; 0 = nodata, outside the scene, cloud, out of the valid range or an undefined index. */
   valid: Uint8Array;
-  /** 1 = cloud (a subset of the invalid pixels). */
+  /** Why an invalid pixel was masked by the recipe's mask: 1 = cloud, 2 = no clear observation in the period (a composite). */
   cloud: Uint8Array;
   counts: { pixels: number; valid: number; nodata: number; outside: number; cloud: number; outOfRange: number };
 }
@@ -31,6 +31,8 @@ const OUTSIDE = 1;
 const NODATA = 2;
 const CLOUD = 3;
 const OUT_OF_RANGE = 4;
+/** The mask code of a pixel without any clear observation in the period (a composite's clear count of 0). */
+export const NO_CLEAR_OBSERVATION = 2;
 
 /**
  * The recipe's cloud flags per pixel from a mask raster's values (mask-band, scene-classification, bitmask), or null
@@ -50,6 +52,10 @@ function maskClouds(recipe: BandRecipe, raw: RasterData, aux: PixelArray | undef
     values = raw.bands[mask.source - 1];
   }
   const flags = new Uint8Array(n);
+  if (mask.kind === 'clear-count') {
+    for (let i = 0; i < n; i++) flags[i] = values[i] === 0 ? NO_CLEAR_OBSERVATION : 0;
+    return flags;
+  }
   if (mask.kind === 'bitmask') {
     const bits = mask.bits.reduce((acc, b) => acc | (1 << b), 0);
     for (let i = 0; i < n; i++) flags[i] = (values[i] & bits) !== 0 ? 1 : 0;
@@ -104,9 +110,9 @@ export function preprocessTile(raw: RasterData, recipe: BandRecipe, context: Pre
   const cloud = new Uint8Array(n);
   if (clouds) {
     for (let i = 0; i < n; i++) {
-      if (reason[i] === 0 && clouds[i] === 1) {
+      if (reason[i] === 0 && clouds[i] !== 0) {
         reason[i] = CLOUD;
-        cloud[i] = 1;
+        cloud[i] = clouds[i];
       }
     }
   }

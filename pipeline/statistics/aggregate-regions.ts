@@ -34,7 +34,8 @@ export async function aggregateRegions(
       id: String(region.id),
       areaHa: ha(geodesicArea(region.geometry, input.regions.crs)),
       classifiedHa: s ? ha(s[String(PIXEL_STATUS.classified)]?.area_m2) : mapped,
-      cloudHa: s ? ha(s[String(PIXEL_STATUS.cloud)]?.area_m2) : 0,
+      cloudHa: s ? ha(s[String(PIXEL_STATUS.cloud)]?.area_m2) + ha(s[String(PIXEL_STATUS.noClearObservation)]?.area_m2) : 0,
+      noClearObservationHa: s ? ha(s[String(PIXEL_STATUS.noClearObservation)]?.area_m2) : 0,
       inSceneHa: s ? Object.values(s).reduce((a, c) => a + ha(c.area_m2), 0) : mapped,
       mappedHa,
     };

@@ -39,7 +39,9 @@ export interface RegionCoverage {
   id: string;
   areaHa: number;
   classifiedHa: number;
+  /** Under cloud, or without any clear observation in the period (a composite), which is part of it. */
   cloudHa: number;
+  noClearObservationHa?: number;
   /** Part of the region inside the scene (classified, cloud or no data). */
   inSceneHa: number;
   /** Mapped area per class id. */
@@ -103,15 +105,17 @@ export function regionStatistics(input: {
     };
 
     const estimate = estimates.get(region.id);
-    // A region the scene does not touch has zeros that say nothing about it.
-    const outside = region.inSceneHa > 0 ? [] : ['region outside the scene'];
+    // A region the scene does not touch has zeros that say nothing about it; a composite's pixels without a clear
+    // observation count as cloud in the shares, and the flag says how much.
+    const regionFlags = region.inSceneHa > 0 ? [] : ['region outside the scene'];
+    if (region.noClearObservationHa && region.inSceneHa > 0) regionFlags.push(`no clear observation in the period: ${((100 * region.noClearObservationHa) / region.inSceneHa).toFixed(1)} % of the region in the scene`);
     for (const c of input.classes) {
       const base = { indicator: 'area' as const, class: c.id, class_name: c.name, unit: 'ha' as const, mapped: region.mappedHa.get(c.id) ?? 0 };
       if (!estimate) {
-        publish({ ...base, method: 'mapped-only' }, null, 0, [...outside, input.estimates ? 'region not covered by the assessment' : 'no reference data: mapped area only'], 4);
+        publish({ ...base, method: 'mapped-only' }, null, 0, [...regionFlags, input.estimates ? 'region not covered by the assessment' : 'no reference data: mapped area only'], 4);
         continue;
       }
-      const flags: string[] = [...outside];
+      const flags: string[] = [...regionFlags];
       if (estimate.method === 'domain') flags.push('domain estimate: class errors assumed the same in every region');
       if (estimate.borrowedStrata.includes(c.id)) flags.push('this class had under 2 sample points in the region: pooled sample used');
       const cls = estimate.estimation?.classes.find((k) => k.class === c.id);
@@ -130,7 +134,7 @@ export function regionStatistics(input: {
       const base = { indicator: 'building_count' as const, class: b.classId, class_name: name, unit: 'count' as const, mapped: count };
       const a = b.accuracy;
       if (!a || !(a.precision > 0) || !(a.recall > 0)) {
-        publish({ ...base, method: 'mapped-only' }, null, 0, [...outside, 'no measured object precision/recall: count as mapped'], 0);
+        publish({ ...base, method: 'mapped-only' }, null, 0, [...regionFlags, 'no measured object precision/recall: count as mapped'], 0);
       } else {
         // Corrected count = mapped count x precision / recall (false detections out, missed buildings in). Delta
         // method, assuming each building is detected independently with the held-out recall and false detections
@@ -142,7 +146,7 @@ export function regionStatistics(input: {
         const heldOut = (a.reference * r * (1 - r) + a.predicted * (1 - p)) / a.predicted ** 2;
         const own = count > 0 ? (estimate * r * (1 - r) + count * (1 - p)) / count ** 2 : 0;
         const se = estimate * Math.sqrt(heldOut + own);
-        publish({ ...base, method: 'precision-recall' }, { estimate, se, lower: estimate - input.z * se, upper: estimate + input.z * se }, a.reference, [...outside, `corrected by the model's object precision ${a.precision.toFixed(3)} and recall ${a.recall.toFixed(3)}`], 2);
+        publish({ ...base, method: 'precision-recall' }, { estimate, se, lower: estimate - input.z * se, upper: estimate + input.z * se }, a.reference, [...regionFlags, `corrected by the model's object precision ${a.precision.toFixed(3)} and recall ${a.recall.toFixed(3)}`], 2);
       }
     }
   }

@@ -45,6 +45,8 @@ function cloudRule(recipe: BandRecipe, raw: RasterData, aux: PixelArray | undefi
       const bits = mask.bits.reduce((acc, b) => acc | (1 << b), 0);
       return (i) => (values[i] & bits) !== 0;
     }
+    case 'clear-count':
+      return (i) => values[i] === 0;
   }
 }
 
@@ -99,7 +101,7 @@ function referencePreprocess(raw: RasterData, recipe: BandRecipe, context: Prepr
       }
       if (!reason && isCloud && isCloud(i, scaled)) {
         reason = CLOUD;
-        cloud[i] = 1;
+        cloud[i] = recipe.cloudMask?.kind === 'clear-count' ? 2 : 1;
       }
       const base = i * nc;
       if (!reason) {
