@@ -1,23 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import type { MultiPolygon, Polygon } from 'geojson';
 import { SatError } from '../core/errors.js';
-import { makeTransform, WGS84, type Crs } from './crs.js';
-
-const require = createRequire(import.meta.url);
-const epsgDir = path.join(path.dirname(require.resolve('epsg-index/package.json')), 's');
+import { epsgIndexEntry, makeTransform, WGS84, type Crs } from './crs.js';
 
 /** The EPSG area of use as [west, south, east, north] in degrees, when epsg-index has one. */
 function areaOfUse(code: number): { bounds: [number, number, number, number]; name: string } | null {
-  try {
-    const entry = JSON.parse(readFileSync(path.join(epsgDir, `${Math.trunc(code)}.json`), 'utf8')) as { bbox?: number[]; name?: string; area?: string };
-    if (!entry.bbox || entry.bbox.length !== 4) return null;
-    const [north, west, south, east] = entry.bbox;
-    return { bounds: [west, south, east, north], name: `${entry.name ?? `EPSG:${code}`}${entry.area ? `, ${entry.area.replace(/\.$/, '')}` : ''}` };
-  } catch {
-    return null;
-  }
+  const entry = epsgIndexEntry(code);
+  if (!entry?.bbox || entry.bbox.length !== 4) return null;
+  const [north, west, south, east] = entry.bbox;
+  return { bounds: [west, south, east, north], name: `${entry.name ?? `EPSG:${code}`}${entry.area ? `, ${entry.area.replace(/\.$/, '')}` : ''}` };
 }
 
 function bboxOf(geometry: Polygon | MultiPolygon): [number, number, number, number] {

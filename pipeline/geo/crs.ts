@@ -30,15 +30,20 @@ function cleanProj4(def: string): string {
     .trim();
 }
 
+/** What epsg-index knows of a code (its PROJ string, name, area of use as [north, west, south, east]); null if nothing. */
+export function epsgIndexEntry(code: number): { proj4?: string; name?: string; bbox?: number[]; area?: string } | null {
+  try {
+    return JSON.parse(readFileSync(path.join(epsgDir, `${Math.trunc(code)}.json`), 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
 export function crsFromEpsg(code: number): Crs {
   const cached = epsgCache.get(code);
   if (cached) return cached;
-  let entry: { proj4?: string; name?: string };
-  try {
-    entry = JSON.parse(readFileSync(path.join(epsgDir, `${Math.trunc(code)}.json`), 'utf8'));
-  } catch {
-    throw new SatError('E_INPUT', `unknown EPSG code ${code}`);
-  }
+  const entry = epsgIndexEntry(code);
+  if (!entry) throw new SatError('E_INPUT', `unknown EPSG code ${code}`);
   if (!entry.proj4) throw new SatError('E_UNSUPPORTED', `EPSG:${code} (${entry.name ?? 'unnamed'}) has no PROJ definition we can use`);
   const crs: Crs = { epsg: code, proj4: cleanProj4(entry.proj4), name: entry.name };
   epsgCache.set(code, crs);
