@@ -7,9 +7,6 @@ import { sameCrs, WGS84 } from '../geo/crs.js';
 import { reprojectGeometry } from '../geo/reproject-geometry.js';
 import { readAoi } from '../tiling/aoi.js';
 
-/** Largest STAC document (a search page, an ItemCollection file) read into memory. */
-export const MAX_STAC_DOCUMENT_BYTES = 64 * 1024 * 1024;
-
 /** The flags `sat search` and `sat composite` share. */
 export interface QueryOptions {
   aoi?: string;

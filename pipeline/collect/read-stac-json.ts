@@ -7,6 +7,9 @@ import { logger } from '../core/logger.js';
 import { formatBytes, readInputText } from '../core/read-input.js';
 import { isOriginAllowed } from '../raster/sources/http-source.js';
 
+/** Largest STAC document (a search page, an ItemCollection file) read into memory. */
+export const MAX_STAC_DOCUMENT_BYTES = 64 * 1024 * 1024;
+
 export interface StacReadOptions {
   /** Limit of one document read, from the request through every redirect hop to the last byte of the body. */
   timeoutMs: number;

@@ -1,8 +1,10 @@
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { MultiPolygon, Polygon } from 'geojson';
 import { checkAssetHrefs } from '../collect/check-asset-hrefs.js';
 import { collectItems, type CollectedItems } from '../collect/collect-items.js';
 import { loadCollectionTables } from '../collect/collection-tables.js';
+import { MAX_STAC_DOCUMENT_BYTES } from '../collect/read-stac-json.js';
 import { resolveBandSource, type BandSource } from '../collect/resolve-band-source.js';
 import type { SearchQuery } from '../collect/search-query.js';
 import type { LocatedItem } from '../collect/stac-schema.js';
@@ -18,7 +20,6 @@ import { openRaster } from '../raster/open-raster.js';
 import { writeGeoTiff } from '../raster/write-geotiff.js';
 import { analysisGrid, type AnalysisGrid } from '../warp/analysis-grid.js';
 import { warpWindow, type Resampling } from '../warp/warp-window.js';
-import { writeFile } from 'node:fs/promises';
 
 /** Most memory one `sat composite` may hold for its stack. */
 const MAX_COMPOSITE_BYTES = 4 * 2 ** 30;
@@ -91,7 +92,7 @@ export async function compositePeriod(request: CompositeRequest): Promise<Compos
   const found: CollectedItems = await collectItems(request.stac, query, {
     maxItems: request.maxItems ?? 500,
     timeoutMs: settings.raster.httpTimeoutMs,
-    maxBytes: 64 * 1024 * 1024,
+    maxBytes: MAX_STAC_DOCUMENT_BYTES,
     allowedOrigins: settings.raster.allowedOrigins,
   });
   const grid = analysisGrid({ area, resolution: request.resolution, crs: request.crs, maxCells: 400_000_000 });

@@ -2,11 +2,12 @@ import type { Command } from 'commander';
 import { checkAssetHrefs } from '../../collect/check-asset-hrefs.js';
 import { collectItems, type CollectedItems } from '../../collect/collect-items.js';
 import { loadCollectionTables } from '../../collect/collection-tables.js';
+import { MAX_STAC_DOCUMENT_BYTES } from '../../collect/read-stac-json.js';
 import { resolveBandSource, type BandSource } from '../../collect/resolve-band-source.js';
 import { SatError } from '../../core/errors.js';
 import { cliSettings } from '../cli-settings.js';
 import { integerOption, numberOption } from '../parse-options.js';
-import { list, MAX_STAC_DOCUMENT_BYTES, queryFrom, type QueryOptions } from '../stac-query.js';
+import { list, queryFrom, type QueryOptions } from '../stac-query.js';
 
 
 interface SearchOptions extends QueryOptions {
