@@ -9,6 +9,7 @@ import { loadBandRecipe, recipeChannels, type BandRecipe } from '../../pipeline/
 import { normalise, preprocessTile, type PreparedTile, type PreprocessContext } from '../../pipeline/preprocess/preprocess-tile.js';
 import { INDEX_BANDS, INDEX_FORMULAS, type SpectralIndex } from '../../pipeline/preprocess/spectral-indices.js';
 import type { PixelArray, RasterData } from '../../pipeline/raster/types.js';
+import { seededRandom } from '../../pipeline/core/random.js';
 
 const OUTSIDE = 1;
 const NODATA = 2;
@@ -135,17 +136,6 @@ function referencePreprocess(raw: RasterData, recipe: BandRecipe, context: Prepr
 }
 
 
-/** A seeded generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const base = {
   name: 'test',
   bands: [
@@ -168,7 +158,7 @@ const recipes: Record<string, BandRecipe> = {
 };
 
 function randomTile(seed: number, float: boolean): { raw: RasterData; aux: Uint8Array; context: PreprocessContext } {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const [width, height] = [37, 29];
   const window = { col: -5, row: 20, width, height }; // left edge and bottom edge of a 60 x 40 scene
   const n = width * height;

@@ -10,16 +10,7 @@ import { decodeBlock, decodeSamples } from '../../pipeline/raster/decode/decode-
 import { undoHorizontalDifferencing } from '../../pipeline/raster/decode/predictor.js';
 import { toPlanes, toPlanesUndoingDifferences } from '../../pipeline/raster/decode/to-planes.js';
 import { allocPixels, type DType, type PixelArray } from '../../pipeline/raster/types.js';
-
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../pipeline/core/random.js';
 
 const RANGES: Record<DType, [number, number]> = {
   uint8: [0, 255],
@@ -33,7 +24,7 @@ const RANGES: Record<DType, [number, number]> = {
 };
 
 function randomSamples(dtype: DType, length: number, seed: number, narrow = false): PixelArray {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const [lo, hi] = RANGES[dtype];
   const a = allocPixels(dtype, length);
   // Narrow: a few distinct values, so nodata hits often.
