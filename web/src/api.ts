@@ -1,3 +1,5 @@
+import type { StatisticsRow } from '../../pipeline/statistics/region-statistics.js';
+
 /** The API on this origin, with the bearer token the user typed once (kept for the browser session, never in a URL). */
 const TOKEN_KEY = 'satstat.token';
 
@@ -71,46 +73,15 @@ export interface JobStatus {
   scheduleId: string | null;
   results: string[];
 }
-export interface CatalogModel {
-  path: string;
-  task: string;
-  classes: { id: number; name: string; colour: string }[];
-}
-export interface InputCatalog {
-  rasters: string[];
-  vectors: string[];
-  models: CatalogModel[];
-  truncated: boolean;
-}
+/** The API's own types: the bundle imports them as types only (no server code reaches the browser). */
+export type { CatalogModel, InputCatalog } from '../../pipeline/service/input-catalog.js';
+export type { StatisticsRow };
 export interface Schedule {
   id: string;
   spec: Record<string, unknown> & { name?: string };
   every: number | null;
   cron: string | null;
   created: number;
-}
-/** One row of the statistics table (statistics.json). */
-export interface StatisticsRow {
-  region: string;
-  indicator: string;
-  class: number;
-  class_name: string;
-  unit: string;
-  mapped: number;
-  estimate: number | null;
-  se: number | null;
-  ci_lower: number | null;
-  ci_upper: number | null;
-  cv: number | null;
-  region_area_ha: number;
-  valid_share: number;
-  cloud_share: number;
-  sample_size: number;
-  method: string;
-  grade: string;
-  obs_status: string;
-  suppressed: boolean;
-  flags: string;
 }
 export interface SeriesPoint extends StatisticsRow {
   job: string;
