@@ -4,6 +4,7 @@ import { readBoundedBody } from '../core/read-bounded-body.js';
 import { SatError } from '../core/errors.js';
 import { jsonErrorReason } from '../core/json-error.js';
 import { logger } from '../core/logger.js';
+import { insideRoots } from '../core/inside-roots.js';
 import { formatBytes, readInputText } from '../core/read-input.js';
 import { isOriginAllowed } from '../raster/sources/http-source.js';
 
@@ -20,6 +21,8 @@ export interface StacReadOptions {
    * the first request and before every redirect hop. Undefined: any http(s) URL (the CLI), as for imagery.
    */
   allowedOrigins?: readonly string[];
+  /** The only folders local documents may lie in (symlinks resolved). Undefined: any file (the CLI). */
+  localRoots?: readonly string[];
   /** Cancels every read (the caller gave up); distinct from the per-document timeout. */
   signal?: AbortSignal;
 }
@@ -54,6 +57,7 @@ export async function readStacJson(location: string, options: StacReadOptions, r
       throw new SatError('E_UNSUPPORTED', `${location}: ${scheme}:// STAC documents are not supported (a file or an http(s) URL)`);
     }
     const file = path.resolve(/^file:/i.test(location) ? fileURLToPath(location) : location);
+    if (options.localRoots && !insideRoots(file, options.localRoots)) throw new SatError('E_INPUT', `${location}: outside the data roots`);
     const text = readInputText(file, { maxBytes: options.maxBytes, what: 'STAC document' });
     return { value: parseJson(text, file), location: file };
   }

@@ -14,6 +14,8 @@ import { allocPixels, viewPixels, type PixelArray, type PixelWindow, type Raster
 export interface OpenRasterOptions {
   /** Threads that decode blocks; 0 or undefined = one per core. */
   decodeThreads?: number;
+  /** Decode on this pool instead of one of the reader's own (many readers open at once: one set of threads); its owner closes it. */
+  decodePool?: DecodePool;
   /** Decoded blocks kept for overlapping windows (tile halos); default 256. */
   blockCacheMB?: number;
   /** Timeout of one HTTP read (request, redirects and body); default 30000. */
@@ -72,7 +74,7 @@ export async function openRaster(source: string, options: OpenRasterOptions = {}
 
 class BlockRasterReader implements RasterReader {
   private readonly cache: BlockCache<TypedBlock>;
-  private pool: DecodePool | null = null;
+  private pool: DecodePool | null;
   private readonly usePool: boolean;
   private readonly maxPixels: number;
 
@@ -88,6 +90,7 @@ class BlockRasterReader implements RasterReader {
     const compressedBytes = layout.byteCounts.reduce((a, b) => a + b, 0);
     this.usePool = layout.codec.compression !== 1 && compressedBytes > POOL_THRESHOLD_BYTES;
     this.maxPixels = (options.maxWindowMegapixels ?? 256) * 1e6;
+    this.pool = options.decodePool ?? null;
   }
 
   get bytesRead(): number {
@@ -340,7 +343,7 @@ class BlockRasterReader implements RasterReader {
 
   async close(): Promise<void> {
     this.cache.clear();
-    await this.pool?.close();
+    if (this.pool !== this.options.decodePool) await this.pool?.close();
     this.pool = null;
     await this.source.close();
   }

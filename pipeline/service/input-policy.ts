@@ -1,6 +1,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { SatError } from '../core/errors.js';
+import { isInside as inside } from '../core/inside-roots.js';
 import { METADATA_FILE, MODEL_FILE, WEIGHTS_FILE } from '../model/model-package.js';
 import { isUrl, resolveJobPaths, type JobSpec } from '../jobs/job-spec.js';
 import { isOriginAllowed } from '../raster/sources/http-source.js';
@@ -11,11 +12,6 @@ export interface InputPolicy {
   /** Origins (service.allowedHosts: `scheme://host[:port]`, or a bare host meaning https:443) URL imagery may come from. */
   allowedHosts: string[];
 }
-
-const inside = (root: string, file: string) => {
-  const rel = path.relative(root, file);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-};
 
 /**
  * A submitted job may read only what the deployment allows: files inside the data roots — after resolving

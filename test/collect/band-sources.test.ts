@@ -193,13 +193,16 @@ describeWithSharedData('band sources from real STAC Items', () => {
     const item = located(raw(LANDSAT));
     const red = resolveBandSource(item, 'red', tables);
     expect(() => checkAssetHrefs([red])).not.toThrow();
-    expect(() => checkAssetHrefs([red], ['https://landsatlook.usgs.gov'])).not.toThrow();
-    expect(() => checkAssetHrefs([red], ['https://example.org', 'http://landsatlook.usgs.gov'])).toThrow(
+    expect(() => checkAssetHrefs([red], { allowedOrigins: ['https://landsatlook.usgs.gov'] })).not.toThrow();
+    expect(() => checkAssetHrefs([red], { allowedOrigins: ['https://example.org', 'http://landsatlook.usgs.gov'] })).toThrow(
       `item LC08_L2SP_028030_20200114_20200824_02_T1_SR, asset red: https://landsatlook.usgs.gov is not an allowed origin (${red.href.slice(0, 100)})`,
     );
     const s3 = { ...red, href: 's3://usgs-landsat/collection02/level-2/B4.TIF' };
     expect(() => checkAssetHrefs([s3])).toThrow('item LC08_L2SP_028030_20200114_20200824_02_T1_SR, asset red: s3:// assets cannot be read (s3://usgs-landsat/collection02/level-2/B4.TIF); an http(s) URL or a file is needed');
-    expect(() => checkAssetHrefs([{ ...red, href: '/data/B4.tif' }], ['https://example.org'])).not.toThrow();
+    expect(() => checkAssetHrefs([{ ...red, href: '/data/B4.tif' }], { allowedOrigins: ['https://example.org'] })).not.toThrow();
+    // A catalogue's file hrefs are held to the data roots, as a job's own paths are.
+    expect(() => checkAssetHrefs([{ ...red, href: '/data/B4.tif' }], { localRoots: ['/data'] })).not.toThrow();
+    expect(() => checkAssetHrefs([{ ...red, href: '/data/../etc/B4.tif' }], { localRoots: ['/data'] })).toThrow('asset red: the file /data/../etc/B4.tif is outside the data roots');
   });
 
   it('a band table that gives one collection to two tables is refused', () => {

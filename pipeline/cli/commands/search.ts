@@ -79,7 +79,7 @@ export function register(program: Command): void {
         allowedOrigins: settings.raster.allowedOrigins,
       });
       const sources = found.items.map((located) => bands.map((band) => resolveBandSource(located, band, tables)));
-      checkAssetHrefs(sources.flat(), settings.raster.allowedOrigins);
+      checkAssetHrefs(sources.flat(), { allowedOrigins: settings.raster.allowedOrigins });
       if (found.truncated) process.stderr.write(`sat: warning: more items match than --limit ${opts.limit}; only the first ${opts.limit} the catalogue returned are listed\n`);
       if (!opts.json) {
         process.stdout.write(`${table(found, sources)}\n`);
