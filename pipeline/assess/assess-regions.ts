@@ -3,7 +3,7 @@ import { drawStratifiedSample } from './draw-sample.js';
 import { zFor, type IntervalMethod } from './estimate-areas.js';
 import { combineRegionEstimates, estimateRegions, type CombinedEstimate, type RegionEstimate } from './estimate-regions.js';
 import { stratifiedAccuracy, type SampleStratum, type StratifiedAccuracy } from './stratified-estimator.js';
-import { labelFromRaster, readLabelledSample, type LabelledPoint } from './sample-files.js';
+import { labelFromRaster, readLabelledSample, referenceOffset, type LabelledPoint } from './sample-files.js';
 import { SatError } from '../core/errors.js';
 import type { JobSpec } from '../jobs/job-spec.js';
 import { requireGeoreferenced } from '../raster/georeferenced.js';
@@ -61,15 +61,13 @@ export async function assessRegions(input: {
   let points: LabelledPoint[];
   if ('raster' in reference) {
     const truth = await input.openReference(reference.raster);
-    if (truth.info.width !== map.info.width || truth.info.height !== map.info.height) {
-      throw new SatError('E_INPUT', `reference raster ${reference.raster} is ${truth.info.width} x ${truth.info.height}, the map ${map.info.width} x ${map.info.height}: not the same grid`);
-    }
+    referenceOffset(map.info, truth.info); // a reference on another grid fails before the sample is drawn
     const regions =
       reference.strata === 'region-class'
         ? { index: regionIndexRaster(input.regions, { width: map.info.width, height: map.info.height, geotransform: requireGeoreferenced(map.info, 'class map').geotransform }), ids: input.regions.map((r) => String(r.id)) }
         : undefined;
     const sample = await drawStratifiedSample(map, { total: reference.sampleSize, minPerStratum: reference.minPerStratum, seed: input.seed, regions });
-    points = await labelFromRaster(sample, truth, reference.ignoreValue);
+    points = await labelFromRaster(sample, truth, map.info, reference.ignoreValue);
   } else {
     points = readLabelledSample(reference.sample, reference.referenceField);
   }

@@ -4,6 +4,7 @@ import { SatError } from '../core/errors.js';
 import { jsonErrorReason } from '../core/json-error.js';
 import { csvField } from '../export/csv-field.js';
 import type { RasterReader } from '../raster/open-raster.js';
+import type { RasterInfo } from '../raster/types.js';
 import type { StratifiedSample } from './draw-sample.js';
 
 /** A sample point with the class a labeller (or a reference raster) gave it. */
@@ -118,16 +119,45 @@ export function readLabelledSample(file: string, referenceField = 'reference'): 
 }
 
 /**
- * Reference classes for the points from a reference raster on the map's grid (e.g. ground truth, a finer map).
- * Points where it holds `ignoreValue` (unlabelled, e.g. 0 in eo-learn's LULC) are left out of the sample.
+ * Where the map's pixels are in a reference raster: the reference must be on the map's lattice — the same CRS and
+ * pixel size, its origin a whole number of pixels away — but may cover more or less (a national reference raster for a
+ * job's area); the offset of the map's (0, 0) in it. A reference without georeferencing must be the map's size. Any
+ * other reference is refused, naming the difference: reading it by pixel numbers would label points from elsewhere.
  */
-export async function labelFromRaster(sample: StratifiedSample, reference: RasterReader, ignoreValue?: number): Promise<LabelledPoint[]> {
+export function referenceOffset(map: RasterInfo, reference: RasterInfo): { col: number; row: number } {
+  const refuse = (why: string) => new SatError('E_INPUT', `reference raster ${reference.source} is not on the map's grid: ${why} (resample it onto the map's grid first)`);
+  const a = map.geotransform;
+  const b = reference.geotransform;
+  if (!a || !b) {
+    if (reference.width !== map.width || reference.height !== map.height) throw refuse(`it is ${reference.width} x ${reference.height}, the map ${map.width} x ${map.height}, and one of them has no georeferencing`);
+    return { col: 0, row: 0 };
+  }
+  if (map.epsg !== null && reference.epsg !== null && map.epsg !== reference.epsg) throw refuse(`it is in EPSG:${reference.epsg}, the map in EPSG:${map.epsg}`);
+  if (a[2] !== 0 || a[4] !== 0 || b[2] !== 0 || b[4] !== 0) {
+    if (a.some((v, i) => v !== b[i])) throw refuse('rotated grids must be identical');
+    return { col: 0, row: 0 };
+  }
+  if (Math.abs(a[1] - b[1]) > Math.abs(a[1]) * 1e-6 || Math.abs(a[5] - b[5]) > Math.abs(a[5]) * 1e-6) throw refuse(`its pixels are ${b[1]} x ${Math.abs(b[5])}, the map's ${a[1]} x ${Math.abs(a[5])}`);
+  const col = (a[0] - b[0]) / b[1];
+  const row = (a[3] - b[3]) / b[5];
+  if (Math.abs(col - Math.round(col)) > 1e-3 || Math.abs(row - Math.round(row)) > 1e-3) throw refuse(`its origin is ${col.toFixed(3)}, ${row.toFixed(3)} pixels from the map's, not a whole number`);
+  return { col: Math.round(col), row: Math.round(row) };
+}
+
+/**
+ * Reference classes for the points from a reference raster on the map's grid or lattice (referenceOffset; e.g. ground
+ * truth, a finer map). Points where it holds `ignoreValue` (unlabelled, e.g. 0 in eo-learn's LULC) are left out.
+ */
+export async function labelFromRaster(sample: StratifiedSample, reference: RasterReader, map: RasterInfo, ignoreValue?: number): Promise<LabelledPoint[]> {
+  const offset = referenceOffset(map, reference.info);
   const out: LabelledPoint[] = [];
   for (const p of sample.points) {
-    if (p.col >= reference.info.width || p.row >= reference.info.height) {
+    const col = p.col + offset.col;
+    const row = p.row + offset.row;
+    if (col < 0 || row < 0 || col >= reference.info.width || row >= reference.info.height) {
       throw new SatError('E_INPUT', `sample point ${p.id} (col ${p.col}, row ${p.row}) lies outside the reference raster ${reference.info.source}`);
     }
-    const value = (await reference.read({ col: p.col, row: p.row, width: 1, height: 1 }, { bands: [1] })).bands[0][0];
+    const value = (await reference.read({ col, row, width: 1, height: 1 }, { bands: [1] })).bands[0][0];
     if (value === ignoreValue) continue;
     if (value !== value || value === reference.info.nodata) throw new SatError('E_INPUT', `sample point ${p.id}: the reference raster has no class there (nodata)`);
     out.push({ id: p.id, stratum: p.stratum, ...(p.region === undefined ? {} : { region: p.region }), col: p.col, row: p.row, reference: value });

@@ -67,6 +67,7 @@ export interface SourceItem {
   id: string;
   collection: string | null;
   datetime: string | null;
+  platform: string | null;
   location: string;
   assets: Record<string, string>;
 }
@@ -200,6 +201,7 @@ export async function planComposite(request: CompositeRequest): Promise<Composit
     id: item.id,
     collection: item.collection ?? null,
     datetime: item.properties.datetime ?? null,
+    platform: typeof item.properties.platform === 'string' ? item.properties.platform : null,
     location,
     assets: Object.fromEntries(Object.entries(item.assets).map(([k, a]) => [k, a.href])),
   }));

@@ -30,6 +30,11 @@ export const SettingsSchema = z
          * are reported without details. Unset: any URL (the CLI). The service sets it from service.allowedHosts.
          */
         allowedOrigins: z.array(originEntry).optional(),
+        /**
+         * When set, local files named by STAC catalogues (their documents and asset hrefs) must lie in these folders,
+         * symlinks resolved. Unset: any file (the CLI). The service sets it from service.dataRoots.
+         */
+        localRoots: z.array(z.string()).optional(),
       })
       .strict(),
     tiling: z

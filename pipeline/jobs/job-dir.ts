@@ -12,7 +12,16 @@ const inPrediction = <K extends keyof typeof PREDICTION_FILES>(k: K) => `predict
 export const JOB_LAYOUT = {
   /** ingest → every later stage: the checked scene and the tile plan. */
   plan: 'stages/plan.json',
-  /** prepare → classify (one per tile), classify → stitch (one per tile). */
+  /** ingest → every later stage of a job with a STAC source: the composite's plan and the versions of its assets. */
+  composite: 'stages/composite.json',
+  /** stitch, for a STAC source: the composite the job classified, its clear-observation count and its STAC Item. */
+  imagery: {
+    dir: 'imagery',
+    composite: 'imagery/composite.tif',
+    clearCount: 'imagery/clear_count.tif',
+    item: 'imagery/item.json',
+  },
+  /** prepare → classify (one per tile), classify → stitch (one per tile); prepare → stitch: a STAC job's composite tiles. */
   tiles: 'tiles',
   /** stitch: class map, confidence, pixel status, quicklook and summary. */
   prediction: {
@@ -45,7 +54,7 @@ export const JOB_LAYOUT = {
   handOvers: ['stages', 'tiles'],
 } as const;
 
-export type TileArtifactKind = 'prepared' | 'prediction';
+export type TileArtifactKind = 'prepared' | 'prediction' | 'composite';
 
 /** Every path of one job's folder. */
 export class JobDir {
@@ -109,6 +118,9 @@ export const RESULT_FILES: readonly ResultFile[] = [
   { name: 'status.tif', file: JOB_LAYOUT.prediction.status, type: GEOTIFF },
   { name: 'quicklook.png', file: JOB_LAYOUT.prediction.quicklook, type: 'image/png' },
   { name: 'true-colour.png', file: JOB_LAYOUT.trueColour, type: 'image/png' },
+  { name: 'composite.tif', file: JOB_LAYOUT.imagery.composite, type: GEOTIFF },
+  { name: 'clear_count.tif', file: JOB_LAYOUT.imagery.clearCount, type: GEOTIFF },
+  { name: 'composite-item.json', file: JOB_LAYOUT.imagery.item, type: 'application/geo+json' },
   { name: 'report.html', file: JOB_LAYOUT.report, type: 'text/html; charset=utf-8' },
   { name: 'stac-item.json', file: JOB_LAYOUT.stacItem, type: 'application/geo+json' },
   { name: 'manifest.json', file: JOB_LAYOUT.manifest, type: 'application/json' },

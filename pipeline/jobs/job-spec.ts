@@ -63,14 +63,44 @@ const SdmxSchema = z
   .strict();
 
 /**
+ * Imagery from a STAC source: the Items of the job's area (its AOI, else its regions' extent) and period, composited on
+ * an analysis grid (pipeline/composite/). The composite holds physical values (reflectance 0..1), so the model's recipe
+ * must read unscaled float32 bands, in the order of `bands`; its clear-observation count is the job's cloud mask.
+ */
+export const StacImagerySchema = z
+  .object({
+    /** An ItemCollection or Item (file or URL), a static catalogue, or a STAC API landing page. */
+    stac: z.string().min(1),
+    collections: z.array(z.string().min(1)).min(1).optional(),
+    /** Only Items with eo:cloud_cover below this percentage. */
+    maxCloud: z.number().gt(0).max(100).optional(),
+    /** Bands in the order the model reads them: common names (red, nir, swir16) or asset keys. */
+    bands: z.array(z.string().min(1)).min(1),
+    /** The grid's CRS, e.g. EPSG:3035 (default: the UTM zone of the area's centre). */
+    crs: z.string().regex(/^EPSG:\d+$/i, 'EPSG:<code>').optional(),
+    /** Cell size in CRS units; cell edges on multiples of it, so recurring runs share their cells. */
+    resolution: z.number().positive(),
+    method: z.enum(['median', 'best']).default('median'),
+    mask: z.enum(['scl', 'qa', 'none']).default('scl'),
+    dilate: z.number().int().min(0).max(64).default(0),
+    resampling: z.enum(['bilinear', 'cubic']).default('bilinear'),
+    /** Best pixel: the date the period is about (default: its middle). */
+    targetDate: isoDate.optional(),
+    maxItems: z.number().int().min(1).max(10_000).default(500),
+  })
+  .strict();
+
+export type StacImagery = z.infer<typeof StacImagerySchema>;
+
+/**
  * A job: what `sat run JOB.yaml` (and, later, a queued job) computes. Paths are relative to the job file.
  * Unknown keys are errors, so a typo never silently drops an input.
  */
 export const JobSpecSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - (it names output files)'),
-    /** The scene to classify, and an auxiliary raster on its grid (cloud mask) if the model's recipe needs one. */
-    imagery: z.string(),
+    /** The scene to classify (a GeoTIFF/COG path or URL, or a STAC source), and an auxiliary raster on its grid (cloud mask) if the model's recipe needs one. */
+    imagery: z.union([z.string(), StacImagerySchema]),
     aux: z.string().optional(),
     /** Only the tiles this area of interest (one polygon, any CRS) touches. */
     aoi: z.string().optional(),
@@ -118,7 +148,8 @@ export const JobSpecSchema = z
     /** Output directory; replaced only if it holds an earlier run of a job. */
     out: z.string(),
   })
-  .strict();
+  .strict()
+  .refine((j) => typeof j.imagery === 'string' || j.aux === undefined, { message: "a STAC source brings its own cloud mask (the composite's clear-observation count): leave out aux", path: ['aux'] });
 
 export type JobSpec = z.infer<typeof JobSpecSchema>;
 
@@ -127,12 +158,15 @@ export function periodRange(period: JobSpec['period']): { start: string; end: st
   return typeof period === 'string' ? { start: period, end: period } : period;
 }
 
-/** Every input path of a job, resolved by `resolve` (URLs are allowed for the imagery only). */
+/** Inputs that may be URLs: the imagery, or its STAC source. */
+export const URL_INPUTS = ['imagery', 'imagery.stac'];
+
+/** Every input path of a job, resolved by `resolve` (URLs are allowed for URL_INPUTS only). */
 export function resolveJobPaths(spec: JobSpec, resolve: (file: string, what: string) => string): JobSpec {
   const at = resolve;
   return {
     ...spec,
-    imagery: at(spec.imagery, 'imagery'),
+    imagery: typeof spec.imagery === 'string' ? at(spec.imagery, 'imagery') : { ...spec.imagery, stac: at(spec.imagery.stac, 'imagery.stac') },
     aux: spec.aux && at(spec.aux, 'aux'),
     aoi: spec.aoi && at(spec.aoi, 'aoi'),
     model: at(spec.model, 'model'),
@@ -165,6 +199,6 @@ export function readJobSpec(file: string): { spec: JobSpec; text: string } {
   const text = readInputText(file, { maxBytes: MAX_JOB_BYTES, what: 'job' });
   const spec = parseJobSpec(text, file);
   const base = path.dirname(path.resolve(file));
-  const resolved = resolveJobPaths(spec, (p, what) => (what === 'imagery' && isUrl(p) ? p : path.resolve(base, p)));
+  const resolved = resolveJobPaths(spec, (p, what) => (URL_INPUTS.includes(what) && isUrl(p) ? p : path.resolve(base, p)));
   return { text, spec: { ...resolved, out: path.resolve(base, spec.out) } };
 }

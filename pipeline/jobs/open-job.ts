@@ -1,20 +1,31 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { MultiPolygon, Polygon } from 'geojson';
+import { CompositeRasters, type CompositeSource } from '../composite/composite-raster.js';
+import type { WindowComposite } from '../composite/composite-window.js';
 import type { Settings } from '../config/settings.js';
 import { SatError } from '../core/errors.js';
+import { sameCrs, WGS84 } from '../geo/crs.js';
+import { reprojectGeometry } from '../geo/reproject-geometry.js';
 import { packageHash, readModelMetadata, type ModelMetadata } from '../model/model-package.js';
+import type { BandRecipe } from '../preprocess/band-recipe.js';
 import { openRaster, type RasterReader } from '../raster/open-raster.js';
+import type { PixelWindow } from '../raster/types.js';
+import { readAoi } from '../tiling/aoi.js';
 import { loadRegions, type RegionSet } from '../zonal/load-regions.js';
-import { JobDir } from './job-dir.js';
+import { JOB_LAYOUT, JobDir } from './job-dir.js';
 import { readJobPlan, type JobPlan } from './job-plan.js';
-import { periodRange, type JobSpec } from './job-spec.js';
+import { periodRange, type JobSpec, type StacImagery } from './job-spec.js';
 
 /** What the prediction stages (ingest → stitch) read: a scene, a model, optionally an auxiliary mask and an AOI. */
 export interface PredictionInputs {
-  imagery: string;
+  /** A GeoTIFF/COG (path or URL), or a STAC source composited for the job. */
+  imagery: string | StacImagery;
   aux?: string;
   aoi?: string;
   model: string;
+  /** The period a STAC source is searched for (whole days). */
+  period?: { start: string; end: string };
   /** Also write the blended class probabilities (one band per class). */
   probabilities?: boolean;
 }
@@ -27,6 +38,7 @@ export interface PredictionInputs {
 export class PredictionJob {
   private readonly readers = new Map<string, Promise<RasterReader>>();
   private cachedPlan: JobPlan | null = null;
+  private compositeRasters: CompositeRasters | null = null;
   readonly dir: JobDir;
 
   constructor(
@@ -68,18 +80,68 @@ export class PredictionJob {
     return reader;
   }
 
-  scene(): Promise<RasterReader> {
-    return this.raster(this.inputs.imagery);
+  /** The STAC source of the imagery, or null for a file. */
+  get stac(): StacImagery | null {
+    return typeof this.inputs.imagery === 'string' ? null : this.inputs.imagery;
   }
 
+  /**
+   * The model's band recipe as this job applies it: for a STAC source the cloud mask is the composite's
+   * clear-observation count (status "no clear observation" where it is 0), whatever mask the model was trained with.
+   */
+  get recipe(): BandRecipe {
+    const recipe = this.metadata.recipe;
+    return this.stac ? { ...recipe, cloudMask: { kind: 'clear-count', source: 'aux' } } : recipe;
+  }
+
+  /** What ingest fixed for a STAC source: the composite's plan and the versions of its assets. */
+  compositeSource(): CompositeSource {
+    const file = this.dir.path(JOB_LAYOUT.composite);
+    if (!existsSync(file)) throw new Error(`${this.dir.root} has no composite plan (ingest has not run)`);
+    return JSON.parse(readFileSync(file, 'utf8')) as CompositeSource;
+  }
+
+  /** The composite of a window of a STAC job's grid (a tile's scene and mask reads share it). */
+  composite(window: PixelWindow): Promise<WindowComposite> {
+    return this.composited().composite(window);
+  }
+
+  private composited(): CompositeRasters {
+    this.compositeRasters ??= new CompositeRasters(this.compositeSource(), this.settings.raster, `STAC ${this.stac?.stac}`);
+    return this.compositeRasters;
+  }
+
+  /**
+   * The scene: the imagery file; for a STAC source, the composite — once stitch has written it, that file, before,
+   * composited window by window from the Items as tiles ask for it.
+   */
+  scene(): Promise<RasterReader> {
+    if (!this.stac) return this.raster(this.inputs.imagery as string);
+    const stitched = this.dir.path(JOB_LAYOUT.imagery.composite);
+    return existsSync(stitched) ? this.raster(stitched) : Promise.resolve(this.composited().bands);
+  }
+
+  /** The auxiliary mask: the aux file; for a STAC source, the composite's clear-observation count. */
   aux(): Promise<RasterReader | undefined> {
+    if (this.stac) {
+      const stitched = this.dir.path(JOB_LAYOUT.imagery.clearCount);
+      return existsSync(stitched) ? this.raster(stitched) : Promise.resolve(this.composited().clearCount);
+    }
     return this.inputs.aux ? this.raster(this.inputs.aux) : Promise.resolve(undefined);
+  }
+
+  /** Where a STAC source is searched: the AOI, in WGS84 (a job with regions falls back to their extent). */
+  searchArea(): Polygon | MultiPolygon {
+    if (!this.inputs.aoi) throw new SatError('E_INPUT', 'a STAC source needs an area: give the job an aoi');
+    const aoi = readAoi(this.inputs.aoi);
+    return (sameCrs(aoi.crs, WGS84) ? aoi.geometry : reprojectGeometry(aoi.geometry, aoi.crs, WGS84, { maxSegmentLength: 0.01 })) as Polygon | MultiPolygon;
   }
 
   async close(): Promise<void> {
     const opened = await Promise.allSettled(this.readers.values());
     this.readers.clear();
-    await Promise.all(opened.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
+    await Promise.all([...opened.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)), this.compositeRasters?.close()]);
+    this.compositeRasters = null;
   }
 }
 
@@ -98,7 +160,7 @@ export class Job extends PredictionJob {
     folders: { work: string; out: string },
     settings: Pick<Settings, 'raster' | 'limits'>,
   ) {
-    super({ imagery: spec.imagery, aux: spec.aux, aoi: spec.aoi, model: spec.model }, metadata, packageHash(spec.model), folders.work, folders.out, settings);
+    super({ imagery: spec.imagery, aux: spec.aux, aoi: spec.aoi, model: spec.model, period: periodRange(spec.period) }, metadata, packageHash(spec.model), folders.work, folders.out, settings);
     this.period = periodRange(spec.period);
     this.buildingClass = metadata.task === 'buildings' ? (metadata.classes.find((c) => c.name === 'building')?.id ?? 1) : null;
   }
@@ -117,6 +179,18 @@ export class Job extends PredictionJob {
       throw new SatError('E_CONFIG', `report.choroplethClass '${spec.report.choroplethClass}' is not a class of the model (${metadata.classes.map((c) => c.name).join(', ')})`);
     }
     return new Job(spec, specText, metadata, folders, settings);
+  }
+
+  /** The AOI, else the extent of the official regions: the statistics are about them. */
+  override searchArea(): Polygon | MultiPolygon {
+    if (this.inputs.aoi) return super.searchArea();
+    const set = this.regions();
+    const points = set.regions.flatMap((r) => (r.geometry.type === 'Polygon' ? r.geometry.coordinates.flat() : r.geometry.coordinates.flat(2)));
+    const xs = points.map((p) => p[0]);
+    const ys = points.map((p) => p[1]);
+    const [w, s, e, n] = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+    const box: Polygon = { type: 'Polygon', coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] };
+    return sameCrs(set.crs, WGS84) ? box : (reprojectGeometry(box, set.crs, WGS84, { maxSegmentLength: Math.max(e - w, n - s) / 64 }) as Polygon);
   }
 
   /** The official regions, loaded (and checked) on first use: tile stages never need them. */

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../core/atomic-write.js';
+import type { WindowComposite } from '../composite/composite-window.js';
 import type { TilePrediction } from '../model/classify-tiles.js';
 import type { RuntimeInfo } from '../model/runtime.js';
 import type { PreparedTile } from '../preprocess/preprocess-tile.js';
@@ -25,7 +26,7 @@ function unpack<H>(bytes: Buffer): { header: H; body: Buffer } {
 }
 
 /** Copies `length` items of a typed array type out of `body` at byte `offset` (aligned, owned). */
-function take<T extends Float32Array | Uint8Array>(Type: { new (b: ArrayBuffer): T; BYTES_PER_ELEMENT: number }, body: Buffer, offset: number, length: number): T {
+function take<T extends Float32Array | Uint8Array | Uint16Array>(Type: { new (b: ArrayBuffer): T; BYTES_PER_ELEMENT: number }, body: Buffer, offset: number, length: number): T {
   const bytes = body.subarray(offset, offset + length * Type.BYTES_PER_ELEMENT);
   const copy = new ArrayBuffer(bytes.length);
   new Uint8Array(copy).set(bytes);
@@ -46,6 +47,37 @@ export async function readPreparedTile(dir: JobDir, tileId: string): Promise<{ t
   const valid = take(Uint8Array, body, n * C * 4, n);
   const cloud = take(Uint8Array, body, n * C * 4 + n, n);
   return { tile, prepared: { ...rest, data, valid, cloud } };
+}
+
+/** A STAC job's composite over a tile's core, and the Items that gave pixels to the tile (core and halo). */
+export interface CompositeTile {
+  tile: Tile;
+  items: string[];
+  bands: Float32Array[];
+  clearCount: Uint16Array;
+}
+
+/** The core of a composite read over the tile's window (core + halo), with the Items that gave it pixels. */
+export async function writeCompositeTile(dir: JobDir, tile: Tile, composite: WindowComposite): Promise<void> {
+  const { read, core } = tile;
+  const crop = <T extends Float32Array | Uint16Array>(a: T, make: (n: number) => T): T => {
+    const out = make(core.width * core.height);
+    for (let r = 0; r < core.height; r++) {
+      const from = (core.row - read.row + r) * read.width + (core.col - read.col);
+      out.set(a.subarray(from, from + core.width), r * core.width);
+    }
+    return out;
+  };
+  const bands = composite.bands.map((b) => crop(b, (n) => new Float32Array(n)));
+  const count = crop(composite.clearCount, (n) => new Uint16Array(n));
+  await writeFileAtomic(dir.tile(tile.id, 'composite'), pack({ tile, items: composite.items, bands: bands.length }, [...bands, count]));
+}
+
+export async function readCompositeTile(dir: JobDir, tileId: string): Promise<CompositeTile> {
+  const { header, body } = unpack<{ tile: Tile; items: string[]; bands: number }>(await readFile(dir.tile(tileId, 'composite')));
+  const n = header.tile.core.width * header.tile.core.height;
+  const bands = Array.from({ length: header.bands }, (_, b) => take(Float32Array, body, b * n * 4, n));
+  return { tile: header.tile, items: header.items, bands, clearCount: take(Uint16Array, body, header.bands * n * 4, n) };
 }
 
 /** A tile's prediction and what made it (the backend and its thread count, recorded in the prediction summary). */

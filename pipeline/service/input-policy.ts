@@ -3,7 +3,7 @@ import path from 'node:path';
 import { SatError } from '../core/errors.js';
 import { isInside as inside } from '../core/inside-roots.js';
 import { METADATA_FILE, MODEL_FILE, WEIGHTS_FILE } from '../model/model-package.js';
-import { isUrl, resolveJobPaths, type JobSpec } from '../jobs/job-spec.js';
+import { isUrl, resolveJobPaths, URL_INPUTS, type JobSpec } from '../jobs/job-spec.js';
 import { isOriginAllowed } from '../raster/sources/http-source.js';
 
 export interface InputPolicy {
@@ -29,7 +29,7 @@ export function applyInputPolicy(spec: JobSpec, policy: InputPolicy): JobSpec {
   });
   return resolveJobPaths(spec, (p, what) => {
     if (isUrl(p)) {
-      if (what !== 'imagery') throw new SatError('E_INPUT', `${what}: only the imagery may be a URL`);
+      if (!URL_INPUTS.includes(what)) throw new SatError('E_INPUT', `${what}: only the imagery (or its STAC source) may be a URL`);
       let url: URL;
       try {
         url = new URL(p);

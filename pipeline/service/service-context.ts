@@ -17,8 +17,9 @@ export class ServiceContext {
   readonly artifactsDir: string;
   readonly dataRoots: string[];
   /**
-   * The settings given, except that raster.allowedOrigins is service.allowedHosts: every raster the service's workers
-   * open over http(s) is held to the submission allow-list (each redirect hop too), not only the job spec's check.
+   * The settings given, except that raster.allowedOrigins is service.allowedHosts and raster.localRoots the data roots:
+   * every raster the service's workers open over http(s) is held to the submission allow-list (each redirect hop
+   * too), not only the job spec's check, and files a STAC catalogue names to the data roots.
    */
   readonly settings: Settings;
   private readonly queues = new Map<QueueName, Queue>();
@@ -32,15 +33,15 @@ export class ServiceContext {
     settings: Settings,
     readonly onRedisDown: 'waits' | 'fails-fast' = 'waits',
   ) {
-    this.settings = { ...settings, raster: { ...settings.raster, allowedOrigins: settings.service.allowedHosts } };
     const s = settings.service;
+    this.dataRoots = s.dataRoots.map((r) => path.resolve(packageRoot(), r));
+    this.settings = { ...settings, raster: { ...settings.raster, allowedOrigins: s.allowedHosts, localRoots: this.dataRoots } };
     this.prefix = s.prefix;
     const options = onRedisDown === 'waits' ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 1000 };
     this.connection = { url: s.redisUrl, ...options };
     this.redis = new Redis(s.redisUrl, { ...options, lazyConnect: false });
     this.redis.on('error', () => {}); // reconnects on its own; commands wait meanwhile
     this.artifactsDir = path.resolve(packageRoot(), s.artifactsDir);
-    this.dataRoots = s.dataRoots.map((r) => path.resolve(packageRoot(), r));
     mkdirSync(this.artifactsDir, { recursive: true });
   }
 

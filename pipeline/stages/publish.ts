@@ -31,6 +31,25 @@ function buildingAccuracy(metrics: Record<string, unknown>): BuildingCountInput[
 
 const checksum = async (file: string) => ({ sha256: await sha256File(file), bytes: (await stat(file)).size });
 
+/**
+ * A STAC source in the manifest: how it was searched and composited, every Item with the assets read and their
+ * versions (ETag, or size, time and SHA-256), and which Items gave pixels to which tile (from the composite's Item).
+ */
+function compositeProvenance(job: Job) {
+  const { plan, assets } = job.compositeSource();
+  const item = JSON.parse(readFileSync(job.dir.path(JOB_LAYOUT.imagery.item), 'utf8'));
+  const { source, period, grid, acquisitions: _, items: __, ...recipe } = plan;
+  return {
+    stac: job.stac,
+    search: { ...source, period },
+    composite: { ...recipe, grid: { epsg: grid.crs.epsg, resolution: grid.resolution, geotransform: grid.geotransform, width: grid.width, height: grid.height }, pixelsWithoutClearObservation: item.properties['satstat:pixels_without_clear_observation'] },
+    items: item.properties['satstat:sources'],
+    acquisitions: item.properties['satstat:acquisitions'],
+    tiles: item.properties['satstat:tiles'],
+    assetsRead: Object.keys(assets).length,
+  };
+}
+
 /** Writes the statistics, exports and manifest into the job's folder; the manifest last, so it marks completion. */
 async function writeResults(job: Job, runCost: () => Promise<{ stageSeconds: Record<string, number>; wallSeconds: number; cpuSeconds: number }>): Promise<void> {
   const started = performance.now();
@@ -53,7 +72,7 @@ async function writeResults(job: Job, runCost: () => Promise<{ stageSeconds: Rec
     codeVersion: codeVersion(),
     inputs: {
       imagery: {
-        ...(await input(spec.imagery)),
+        ...(typeof spec.imagery === 'string' ? await input(spec.imagery) : compositeProvenance(job)),
         width: scene.width,
         height: scene.height,
         bands: scene.bands,
@@ -92,7 +111,8 @@ async function writeResults(job: Job, runCost: () => Promise<{ stageSeconds: Rec
     cloudPixels: prediction.cloudPixels,
   });
   const p = JOB_LAYOUT.prediction;
-  const outputs = Object.fromEntries(await Promise.all([p.classes, p.confidence, p.status, p.quicklook, ...files].map(async (f) => [f, (await checksum(dir.path(f))).sha256] as const)));
+  const imagery = job.stac ? [JOB_LAYOUT.imagery.composite, JOB_LAYOUT.imagery.clearCount, JOB_LAYOUT.imagery.item] : [];
+  const outputs = Object.fromEntries(await Promise.all([p.classes, p.confidence, p.status, p.quicklook, ...imagery, ...files].map(async (f) => [f, (await checksum(dir.path(f))).sha256] as const)));
   const cost = await runCost();
   const manifest = {
     ...provenance,

@@ -38,7 +38,7 @@ async function labelledSample(size: number, seed: number, minPerStratum = 30): P
   const map = await openRaster(mapFile);
   const truth = await openRaster(truthFile);
   try {
-    return await labelFromRaster(await drawStratifiedSample(map, { total: size, minPerStratum, seed }), truth);
+    return await labelFromRaster(await drawStratifiedSample(map, { total: size, minPerStratum, seed }), truth, map.info);
   } finally {
     await Promise.all([map.close(), truth.close()]);
   }

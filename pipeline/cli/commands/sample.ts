@@ -40,10 +40,7 @@ export function register(program: Command): void {
         if (opts.reference) {
           const reference = await openRaster(opts.reference, settings.raster);
           readers.push(reference);
-          if (reference.info.width !== map.info.width || reference.info.height !== map.info.height) {
-            throw new SatError('E_INPUT', `reference raster ${opts.reference} is ${reference.info.width} x ${reference.info.height}, the map ${map.info.width} x ${map.info.height}: not the same grid`);
-          }
-          references = new Map((await labelFromRaster(sample, reference)).map((p) => [p.id, p.reference]));
+          references = new Map((await labelFromRaster(sample, reference, map.info)).map((p) => [p.id, p.reference]));
         }
         await writeSample(sample, opts.out, references);
         process.stdout.write(
