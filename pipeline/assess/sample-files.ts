@@ -140,8 +140,8 @@ export function referenceOffset(map: RasterInfo, reference: RasterInfo): { col: 
   if (Math.abs(a[1] - b[1]) > Math.abs(a[1]) * 1e-6 || Math.abs(a[5] - b[5]) > Math.abs(a[5]) * 1e-6) throw refuse(`its pixels are ${b[1]} x ${Math.abs(b[5])}, the map's ${a[1]} x ${Math.abs(a[5])}`);
   const col = (a[0] - b[0]) / b[1];
   const row = (a[3] - b[3]) / b[5];
-  if (Math.abs(col - Math.round(col)) > 1e-3 || Math.abs(row - Math.round(row)) > 1e-3) throw refuse(`its origin is ${col.toFixed(3)}, ${row.toFixed(3)} pixels from the map's, not a whole number`);
-  return { col: Math.round(col), row: Math.round(row) };
+  if (Math.abs(col - Math.round(col)) > 1e-3 || Math.abs(row - Math.round(row)) > 1e-3) throw refuse(`the map's origin falls at column ${col.toFixed(3)}, row ${row.toFixed(3)} of it, not on a pixel edge`);
+  return { col: Math.round(col) + 0, row: Math.round(row) + 0 }; // (+ 0: no -0)
 }
 
 /**

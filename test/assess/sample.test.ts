@@ -5,7 +5,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allocateSample } from '../../pipeline/assess/allocate-sample.js';
 import { drawStratifiedSample } from '../../pipeline/assess/draw-sample.js';
+import { referenceOffset } from '../../pipeline/assess/sample-files.js';
 import { openRaster, type RasterReader } from '../../pipeline/raster/open-raster.js';
+import type { RasterInfo } from '../../pipeline/raster/types.js';
 import { generateScene } from '../../pipeline/synth/generate-scene.js';
 
 describe('sample allocation', () => {
@@ -60,5 +62,24 @@ describe('drawing a stratified sample from a class map', () => {
     const c = await drawStratifiedSample(truth, { total: 120, minPerStratum: 10, seed: 2 });
     expect(b).toEqual(a);
     expect(c.points).not.toEqual(a.points);
+  });
+});
+
+describe('a reference raster on the map’s lattice', () => {
+  const info = (geotransform: [number, number, number, number, number, number] | null, epsg: number | null = 32633, size = 100) =>
+    ({ source: 'truth.tif', width: size, height: size, epsg, geotransform }) as RasterInfo;
+  const map = info([450_250, 10, 0, 5_099_750, 0, -10], 32633, 50);
+
+  it('is read at the same place: a larger truth raster by the offset of the map in it', () => {
+    expect(referenceOffset(map, info([450_000, 10, 0, 5_100_000, 0, -10]))).toEqual({ col: 25, row: 25 });
+    expect(referenceOffset(map, info([450_250, 10, 0, 5_099_750, 0, -10], 32633, 50))).toEqual({ col: 0, row: 0 });
+    expect(referenceOffset(info(null, null, 50), info(null, null, 50))).toEqual({ col: 0, row: 0 });
+  });
+
+  it('another grid is refused, naming the difference, rather than read by pixel numbers', () => {
+    expect(() => referenceOffset(map, info([450_005, 10, 0, 5_100_000, 0, -10]))).toThrow("reference raster truth.tif is not on the map's grid: the map's origin falls at column 24.500, row 25.000 of it, not on a pixel edge");
+    expect(() => referenceOffset(map, info([450_000, 20, 0, 5_100_000, 0, -20]))).toThrow("its pixels are 20 x 20, the map's 10 x 10");
+    expect(() => referenceOffset(map, info([450_000, 10, 0, 5_100_000, 0, -10], 3035))).toThrow('it is in EPSG:3035, the map in EPSG:32633');
+    expect(() => referenceOffset(info(null, null, 50), info(null, null, 60))).toThrow('it is 60 x 60, the map 50 x 50, and one of them has no georeferencing');
   });
 });

@@ -4,10 +4,12 @@
  * trained on reflectance, aggregated into regions and assessed against the scene's truth (on a larger grid).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AssetReaders } from '../../pipeline/composite/asset-readers.js';
+import { planComposite, planSources } from '../../pipeline/composite/plan-composite.js';
 import { crsFromEpsg, makeTransform, WGS84 } from '../../pipeline/geo/crs.js';
 import { loadClassScheme } from '../../pipeline/model/class-scheme.js';
 import { loadBandRecipe } from '../../pipeline/preprocess/band-recipe.js';
@@ -149,23 +151,30 @@ describe('sat run with a STAC source', () => {
     expect(await classesOf('out-file')).toEqual(await classesOf('out'));
   });
 
-  it('bad input fails naming the problem, earlier results intact: aux with a STAC source, a model that reads counts, an asset changed mid-job, no Items', () => {
+  it('bad input fails naming the problem, earlier results intact: aux with a STAC source, a model that reads counts, no Items, a missing band, an asset changed mid-job', async () => {
     const before = read('out', 'manifest.json');
-    const fail = (text: string, pattern: RegExp, name = 'bad.yaml') => {
-      writeFileSync(path.join(tmp, name), text);
-      const r = sat('run', path.join(tmp, name), '--config', path.join(tmp, 'settings.yaml'));
+    const fail = (text: string, pattern: RegExp) => {
+      writeFileSync(path.join(tmp, 'bad.yaml'), text);
+      const r = sat('run', path.join(tmp, 'bad.yaml'), '--config', path.join(tmp, 'settings.yaml'));
       expect(r.status).not.toBe(0);
       expect(r.stderr).toMatch(pattern);
     };
     fail(job('aux: scene/clouds.tif'), /aux: a STAC source brings its own cloud mask/);
-    fail(job().replace('model: model', 'model: counts-model'), /model directory .*counts-model does not exist/);
+    // A model trained on stored counts (uint16 x 0.0001) would see a composite's reflectances as near-zero.
+    await trainModel({ task: 'landcover', imagery: path.join(tmp, 'scene', 'scene.tif'), labels: { file: path.join(tmp, 'scene', 'truth.tif') }, aux: path.join(tmp, 'scene', 'clouds.tif'), recipe: loadBandRecipe('synth-s2'), classes: loadClassScheme('synth'), out: path.join(tmp, 'counts-model'), epochs: 1, seed: 1, split: { kind: 'blocks', blockSize: 64, testFraction: 0.3, seed: 1 }, width: 4, backend: 'wasm' });
+    fail(job().replace('model: model', 'model: counts-model'), /band recipe 'synth-s2' scales its bands \(blue: x 0\.0001, .*\): it reads stored counts, and a STAC composite holds physical values/);
     fail(job().replace("start: '2020-06-01', end: '2020-06-30'", "start: '2021-06-01', end: '2021-06-30'"), /no items found \(the AOI, datetime 2021-06-01T00:00:00Z\/2021-06-30T23:59:59Z\)/);
     fail(job().replace('bands: [blue, green, red, nir, swir16, swir22]', 'bands: [blue, green, red, nir, swir16, thermal]'), /no asset for band "thermal"/);
     expect(read('out', 'manifest.json')).toBe(before);
-    expect(existsSync(path.join(tmp, 'out', 'imagery', 'composite.tif'))).toBe(true);
-    // A file touched after the job fixed its Items is refused by the tiles that read it.
-    const asset = path.join(tmp, 'stac', `SYN_${DATES[1].replaceAll('-', '')}_T33TVM`, 'B04.tif');
-    utimesSync(asset, new Date(), new Date(Date.now() + 60_000));
-    expect(asset).toBeTruthy();
+    // A file that changed after the job fixed its Items is refused by the tiles that read it.
+    const plan = await planComposite({ stac: path.join(tmp, 'stac', 'items.json'), query: { intersects: { type: 'Polygon', coordinates: [aoiRing] }, datetime: { start: '2020-06-01T00:00:00Z', end: '2020-06-30T23:59:59Z' } }, crs: crsFromEpsg(32633), resolution: 10, bands: ['red'], method: 'median', mask: 'none', dilate: 0, resampling: 'bilinear', httpTimeoutMs: 10_000 });
+    const red = planSources(plan)[0];
+    const recorded = new AssetReaders({});
+    await recorded.open(red);
+    const versions = recorded.read();
+    await recorded.close();
+    const later = new AssetReaders({}, { expected: { [red.href]: { ...versions[red.href], modified: '2019-01-01T00:00:00.000Z' } } });
+    await expect(later.open(red)).rejects.toThrow(/asset B04 .* changed since the job started \(\d+ bytes, modified 2019-01-01T00:00:00.000Z then, \d+ bytes, modified .* now\)/);
+    await later.close();
   });
 });
