@@ -96,7 +96,7 @@ export type StacImagery = z.infer<typeof StacImagerySchema>;
  * A job: what `sat run JOB.yaml` (and, later, a queued job) computes. Paths are relative to the job file.
  * Unknown keys are errors, so a typo never silently drops an input.
  */
-export const JobSpecSchema = z
+export const JobFieldsSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - (it names output files)'),
     /** The scene to classify (a GeoTIFF/COG path or URL, or a STAC source), and an auxiliary raster on its grid (cloud mask) if the model's recipe needs one. */
@@ -148,8 +148,14 @@ export const JobSpecSchema = z
     /** Output directory; replaced only if it holds an earlier run of a job. */
     out: z.string(),
   })
-  .strict()
-  .refine((j) => typeof j.imagery === 'string' || j.aux === undefined, { message: "a STAC source brings its own cloud mask (the composite's clear-observation count): leave out aux", path: ['aux'] });
+  .strict();
+
+/** The checks across fields of a job (or of a job as the API takes it). */
+export function withCrossChecks<T extends z.ZodType<{ imagery: string | StacImagery; aux?: string }>>(schema: T) {
+  return schema.refine((j) => typeof j.imagery === 'string' || j.aux === undefined, { message: "a STAC source brings its own cloud mask (the composite's clear-observation count): leave out aux", path: ['aux'] });
+}
+
+export const JobSpecSchema = withCrossChecks(JobFieldsSchema);
 
 export type JobSpec = z.infer<typeof JobSpecSchema>;
 

@@ -8,12 +8,13 @@ import { JOB_LAYOUT, JobDir } from '../jobs/job-dir.js';
 import type { StatisticsRow } from '../statistics/region-statistics.js';
 import { stageJobOptions, type ScheduleJobData } from './queues.js';
 import type { ServiceContext } from './service-context.js';
-import { checkSubmittedJob, SubmittedJobSchema } from './submit-job.js';
+import { withCrossChecks } from '../jobs/job-spec.js';
+import { checkSubmittedJob, SubmittedJobFieldsSchema } from './submit-job.js';
 
 /** A recurring run: a job spec (its period defaults to the day each run fires) and a BullMQ job scheduler. */
 export const ScheduleRequestSchema = z
   .object({
-    spec: SubmittedJobSchema.extend({ period: SubmittedJobSchema.shape.period.optional() }),
+    spec: withCrossChecks(SubmittedJobFieldsSchema.extend({ period: SubmittedJobFieldsSchema.shape.period.optional() })),
     /** Milliseconds between runs (at least 1000), or a cron pattern (UTC). */
     every: z.number().int().min(1000).optional(),
     cron: z.string().min(1).optional(),

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { FlowProducer } from 'bullmq';
 import { z } from 'zod';
 import { validate } from '../config/load-yaml.js';
-import { JobSpecSchema, type JobSpec } from '../jobs/job-spec.js';
+import { JobFieldsSchema, withCrossChecks, type JobSpec } from '../jobs/job-spec.js';
 import { applyInputPolicy } from './input-policy.js';
 import { jobStore, type StoredJob } from './job-store.js';
 import { stageFlow, stageJobId, stageJobOptions } from './queues.js';
@@ -17,7 +17,8 @@ const InlineGeoJsonSchema = z.looseObject({ type: z.enum(['FeatureCollection', '
  * A job as the API takes it: the job spec without `out` (the service decides where results go). The AOI may also be
  * GeoJSON inline (an area drawn in the web app): it is kept in the job's folder, outside the data roots.
  */
-export const SubmittedJobSchema = JobSpecSchema.omit({ out: true }).extend({ aoi: z.union([z.string(), InlineGeoJsonSchema]).optional() });
+export const SubmittedJobFieldsSchema = JobFieldsSchema.omit({ out: true }).extend({ aoi: z.union([z.string(), InlineGeoJsonSchema]).optional() });
+export const SubmittedJobSchema = withCrossChecks(SubmittedJobFieldsSchema);
 export type SubmittedJob = z.infer<typeof SubmittedJobSchema>;
 
 /** Where a job's inline AOI is kept. */

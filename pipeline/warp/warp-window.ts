@@ -1,5 +1,5 @@
 import { SatError } from '../core/errors.js';
-import { makeTransform, type Crs } from '../geo/crs.js';
+import { makeTransform, sameCrs, type Crs } from '../geo/crs.js';
 import { pixelToWorld, worldToPixel } from '../geo/geotransform.js';
 import type { RasterReader } from '../raster/open-raster.js';
 import type { GeoTransform, PixelArray } from '../raster/types.js';
@@ -59,6 +59,47 @@ export function sourceCoordinates(target: TargetWindow, source: { crs: Crs; geot
   return { x, y };
 }
 
+/**
+ * Where the target window starts in the source when both are on one lattice — same CRS, same pixel size, no rotation,
+ * origins a whole number of pixels apart (Sentinel-2's 10 m bands on a 10 m UTM grid of their zone) — else null.
+ * There every resampling gives the source pixel itself: each target centre falls on a source centre.
+ */
+function latticeShift(target: TargetWindow, srcCrs: Crs, src: GeoTransform): { col: number; row: number } | null {
+  const t = target.geotransform;
+  if (t[2] !== 0 || t[4] !== 0 || src[2] !== 0 || src[4] !== 0 || !sameCrs(target.crs, srcCrs)) return null;
+  if (Math.abs(t[1] - src[1]) > Math.abs(src[1]) * 1e-9 || Math.abs(t[5] - src[5]) > Math.abs(src[5]) * 1e-9) return null;
+  const col = (t[0] - src[0]) / src[1];
+  const row = (t[3] - src[3]) / src[5];
+  if (Math.abs(col - Math.round(col)) > 1e-6 || Math.abs(row - Math.round(row)) > 1e-6) return null;
+  return { col: Math.round(col), row: Math.round(row) };
+}
+
+/** The aligned case of warpWindow: the source's pixels copied, invalid ones (nodata, NaN, masked, outside) left NaN. */
+async function copyAligned(source: RasterReader, shift: { col: number; row: number }, target: TargetWindow, options: { bands: number[]; nodata?: number | null }, out: Float32Array[]): Promise<Float32Array[]> {
+  const { info } = source;
+  const col0 = Math.max(0, shift.col);
+  const row0 = Math.max(0, shift.row);
+  const col1 = Math.min(info.width, shift.col + target.width);
+  const row1 = Math.min(info.height, shift.row + target.height);
+  if (col1 <= col0 || row1 <= row0) return out;
+  const win = { col: col0, row: row0, width: col1 - col0, height: row1 - row0 };
+  const data = await source.read(win, { bands: options.bands });
+  const mask = await source.readMask(win);
+  const nodata = options.nodata === undefined ? info.nodata : options.nodata;
+  data.bands.forEach((band, b) => {
+    const dst = out[b];
+    for (let r = 0; r < win.height; r++) {
+      const to = (row0 - shift.row + r) * target.width + (col0 - shift.col);
+      for (let c = 0; c < win.width; c++) {
+        const k = r * win.width + c;
+        const v = band[k] as number;
+        if (v === v && v !== nodata && (mask === null || mask[k] !== 0)) dst[to + c] = v;
+      }
+    }
+  });
+  return out;
+}
+
 /** Keys' cubic convolution kernel with a = -0.5, as GDAL's cubic. */
 function cubic(t: number): number {
   const a = Math.abs(t);
@@ -80,9 +121,11 @@ export async function warpWindow(source: RasterReader, target: TargetWindow, opt
   const info = source.info;
   if (!info.geotransform || !info.proj4) throw new SatError('E_INPUT', `${info.source}: warping needs a georeferenced source`);
   const srcCrs: Crs = { epsg: info.epsg, proj4: info.proj4 };
-  const { x, y } = sourceCoordinates(target, { crs: srcCrs, geotransform: info.geotransform });
   const n = target.width * target.height;
   const out = options.bands.map(() => new Float32Array(n).fill(NaN));
+  const shift = latticeShift(target, srcCrs, info.geotransform);
+  if (shift) return copyAligned(source, shift, target, options, out);
+  const { x, y } = sourceCoordinates(target, { crs: srcCrs, geotransform: info.geotransform });
 
   // The kernel's reach, in source pixels: 1 (bilinear) or 2 (cubic), times the scale when the target is coarser.
   // Source pixels per target pixel along a target row (step 1) or column (step width): the median distance between

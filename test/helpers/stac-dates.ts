@@ -8,7 +8,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { crsFromEpsg, makeTransform, WGS84 } from '../../pipeline/geo/crs.js';
 import { openRaster } from '../../pipeline/raster/open-raster.js';
-import { createGeoTiffWriter } from '../../pipeline/raster/write-geotiff.js';
+import { loadClassScheme } from '../../pipeline/model/class-scheme.js';
+import { loadBandRecipe } from '../../pipeline/preprocess/band-recipe.js';
+import { createGeoTiffWriter, writeGeoTiff } from '../../pipeline/raster/write-geotiff.js';
+import { generateScene } from '../../pipeline/synth/generate-scene.js';
+import { trainModel } from '../../pipeline/workflows/train-model.js';
 
 export interface StacDatesOptions {
   /** The synthetic scene's folder (scene.tif, 4 or 6 bands). */
@@ -94,4 +98,32 @@ export async function writeStacDates(o: StacDatesOptions): Promise<string> {
   const file = path.join(o.out, 'items.json');
   writeFileSync(file, JSON.stringify({ type: 'FeatureCollection', features }));
   return file;
+}
+
+/**
+ * What a STAC job needs, in `dir`: a synthetic scene (scene/: truth, regions), three dates of it as Items (stac/items.json,
+ * local COGs) and a land-cover model trained on the scene's reflectance (model/, recipe s2-composite-6band).
+ */
+export async function makeStacJobData(dir: string, options: { size: number; dates: string[]; seed?: number }): Promise<void> {
+  await generateScene(path.join(dir, 'scene'), { width: options.size, height: options.size, seed: options.seed ?? 21, cloudCover: 0, regions: 3 });
+  await writeStacDates({ scene: path.join(dir, 'scene'), out: path.join(dir, 'stac'), dates: options.dates });
+  // The model reads reflectance (0..1 floats): trained on the scene itself, scaled as a composite is.
+  const scene = await openRaster(path.join(dir, 'scene', 'scene.tif'));
+  const data = await scene.read();
+  await scene.close();
+  const reflectance = data.bands.map((b) => Float32Array.from(b as Uint16Array, (v) => (v === 0 ? NaN : v * 0.0001)));
+  await writeGeoTiff(path.join(dir, 'train.tif'), { window: data.window, dtype: 'float32', bands: reflectance }, { geotransform: scene.info.geotransform!, epsg: scene.info.epsg, nodata: NaN });
+  await trainModel({
+    task: 'landcover',
+    imagery: path.join(dir, 'train.tif'),
+    labels: { file: path.join(dir, 'scene', 'truth.tif') },
+    recipe: loadBandRecipe('s2-composite-6band'),
+    classes: loadClassScheme('synth'),
+    out: path.join(dir, 'model'),
+    epochs: 6,
+    seed: 1,
+    split: { kind: 'blocks', blockSize: 64, testFraction: 0.3, seed: 1 },
+    width: 8,
+    backend: 'wasm',
+  });
 }

@@ -14,14 +14,12 @@ import { crsFromEpsg, makeTransform, WGS84 } from '../../pipeline/geo/crs.js';
 import { loadClassScheme } from '../../pipeline/model/class-scheme.js';
 import { loadBandRecipe } from '../../pipeline/preprocess/band-recipe.js';
 import { openRaster } from '../../pipeline/raster/open-raster.js';
-import { writeGeoTiff } from '../../pipeline/raster/write-geotiff.js';
 import type { StatisticsRow as Row } from '../../pipeline/statistics/region-statistics.js';
-import { generateScene } from '../../pipeline/synth/generate-scene.js';
 import { compositePeriod } from '../../pipeline/workflows/composite-period.js';
 import { trainModel } from '../../pipeline/workflows/train-model.js';
 import { loadSettings } from '../../pipeline/config/settings.js';
 import { repoRoot } from '../helpers/shared-data.js';
-import { cloudyAt, writeStacDates } from '../helpers/stac-dates.js';
+import { cloudyAt, makeStacJobData } from '../helpers/stac-dates.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'sat-stac-job-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -51,27 +49,7 @@ out: out
 ${extra}`;
 
 beforeAll(async () => {
-  await generateScene(path.join(tmp, 'scene'), { width: SIZE, height: SIZE, seed: 21, cloudCover: 0, regions: 3 });
-  await writeStacDates({ scene: path.join(tmp, 'scene'), out: path.join(tmp, 'stac'), dates: DATES });
-  // The model reads reflectance (0..1 floats): trained on the scene itself, scaled as a composite is.
-  const scene = await openRaster(path.join(tmp, 'scene', 'scene.tif'));
-  const data = await scene.read();
-  await scene.close();
-  const reflectance = data.bands.map((b) => Float32Array.from(b as Uint16Array, (v) => (v === 0 ? NaN : v * 0.0001)));
-  await writeGeoTiff(path.join(tmp, 'train.tif'), { window: data.window, dtype: 'float32', bands: reflectance }, { geotransform: scene.info.geotransform!, epsg: 32633, nodata: NaN });
-  await trainModel({
-    task: 'landcover',
-    imagery: path.join(tmp, 'train.tif'),
-    labels: { file: path.join(tmp, 'scene', 'truth.tif') },
-    recipe: loadBandRecipe('s2-composite-6band'),
-    classes: loadClassScheme('synth'),
-    out: path.join(tmp, 'model'),
-    epochs: 6,
-    seed: 1,
-    split: { kind: 'blocks', blockSize: 64, testFraction: 0.3, seed: 1 },
-    width: 8,
-    backend: 'wasm',
-  });
+  await makeStacJobData(tmp, { size: SIZE, dates: DATES });
   writeFileSync(path.join(tmp, 'aoi.geojson'), JSON.stringify({ type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: [aoiRing] } }));
   writeFileSync(path.join(tmp, 'job.yaml'), job());
   // Tiles of 128 px: the job's 270 x 270 grid is cut into 9, each composited on its own.
