@@ -33,6 +33,10 @@
  * Case "warp": issue 13's warping beside gdalwarp -wo NUM_THREADS=2 (the Landsat stack onto a 10 m grid, bilinear) and
  * composite throughput for 5 and 13 dates (bench/measure-warp.ts).
  *
+ * Case "stac-service": a service job (API + one worker) whose imagery is a STAC source of 13 dates of the BENCH_SIZE
+ * scene (65 assets served over loopback HTTP), composited per tile by the prepare jobs: wall seconds per stage and the
+ * peak resident memory of each process (bench/measure-stac-service.ts).
+ *
  * Case "coverage": the interval-coverage harness (bench/interval-coverage.ts, R = BENCH_COVERAGE_R replicates):
  * coverage, bias and half-width of the 95 % intervals per design, class and region, adjusted beside Wald, and of the
  * building counts.
@@ -41,7 +45,7 @@
  * run in one process (bench/measure-service.ts).
  *
  * Options (environment): BENCH_SIZE (default 10980), BENCH_DIR (default .bench), BENCH_REPEAT (default 2: the best
- * of N is kept), BENCH_ONLY (prepare, decode, run, zonal, model, training, service, coverage, composite or warp: one case only), BENCH_COVERAGE_R (default 1000), BENCH_SERVICE_JOBS (default 40).
+ * of N is kept), BENCH_ONLY (prepare, decode, run, zonal, model, training, service, coverage, composite, warp or stac-service: one case only), BENCH_COVERAGE_R (default 1000), BENCH_SERVICE_JOBS (default 40).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -311,6 +315,23 @@ if (!only || only === 'service') serviceCase();
 if (!only || only === 'composite') await compositeCase();
 
 if (!only || only === 'warp') await warpCase();
+
+if (!only || only === 'stac-service') stacServiceCase();
+
+/** A service job of 13 dates of a whole Sentinel-2-sized scene from a STAC source: time and each process's peak memory (issue 13, item 7). */
+function stacServiceCase(): void {
+  ensureScene();
+  const work = path.join(benchDir, `stac-service-${size}`);
+  mkdirSync(work, { recursive: true });
+  log(`stac-service: 13 dates of the ${size} x ${size} scene served over loopback, one API and one worker (minutes) ...`);
+  const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench/measure-stac-service.ts'), sceneDir, work], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (res.status !== 0) throw new Error(`stac-service bench failed (exit ${res.status})`);
+  const m = JSON.parse(res.stdout.trim().split('\n').pop()!);
+  if (m.state !== 'completed') throw new Error(`stac-service job ${m.state}: ${m.error}`);
+  const stages = Object.entries(m.stageSeconds as Record<string, number>).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
+  results.push(`stac    | ${m.items} Items (${m.assets} assets) of ${m.size} x ${m.size} px, ${m.tiles} tiles: ${m.wallSeconds.toFixed(0)} s wall (${stages} s)`);
+  results.push(`stac    | peak memory: worker ${m.workerPeakMB.toFixed(0)} MB, API + asset server ${m.apiPeakMB.toFixed(0)} MB (target: every process < 2048 MB)`);
+}
 
 /** Warping beside gdalwarp on the same input and grid, and composite throughput (issue 13, item 10). */
 async function warpCase(): Promise<void> {

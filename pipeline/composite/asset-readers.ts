@@ -16,28 +16,33 @@ export interface AssetVersion {
   modified: string | null;
 }
 
-/** Decoded blocks kept per asset: dozens of assets are open at once, each read a window at a time. */
-const ASSET_BLOCK_CACHE_MB = 16;
+/** Decoded blocks kept per asset: dozens of assets are open at once, each read a tile window at a time (about four of its blocks). */
+const ASSET_BLOCK_CACHE_MB = 4;
 
 const isRemote = (href: string) => /^https?:\/\//i.test(href);
 
 /**
- * The asset files of a composite, each opened once and shared by its bands (all on one decode pool, so dozens of open
- * COGs do not mean dozens of thread pools). On first opening, an asset is checked against its Item — the file must be
+ * One decode pool per process for every asset reader: a service worker opens a tile's assets for each prepare job it
+ * takes, and starting threads per tile would cost more than the decoding. Idle, its threads do not keep the process
+ * alive.
+ */
+let processPool: DecodePool | null = null;
+const assetDecodePool = (threads: number | undefined) => (processPool ??= new DecodePool(threads || availableParallelism()));
+
+/**
+ * The asset files of a composite, each opened once and shared by its bands (all on the process's one decode pool for
+ * assets, so dozens of open COGs do not mean dozens of thread pools). On first opening, an asset is checked against its Item — the file must be
  * on the grid the Item states and hold the band it names — and its version recorded; given the versions recorded
  * when the job started (`expected`), a file that changed since is refused, so every tile of a job reads the same data.
  */
 export class AssetReaders {
   private readonly readers = new Map<string, Promise<RasterReader>>();
-  private readonly pool: DecodePool;
   private readonly versions = new Map<string, AssetVersion>();
 
   constructor(
     private readonly options: OpenRasterOptions,
     private readonly check: { checksums?: boolean; expected?: Record<string, AssetVersion> } = {},
-  ) {
-    this.pool = new DecodePool(options.decodeThreads || availableParallelism());
-  }
+  ) {}
 
   /** The reader of a band's asset, checked against the Item on first opening. */
   open(source: BandSource): Promise<RasterReader> {
@@ -59,7 +64,7 @@ export class AssetReaders {
   }
 
   private async openChecked(source: BandSource): Promise<RasterReader> {
-    const reader = await openRaster(source.href, { ...this.options, blockCacheMB: ASSET_BLOCK_CACHE_MB, decodePool: this.pool });
+    const reader = await openRaster(source.href, { ...this.options, blockCacheMB: ASSET_BLOCK_CACHE_MB, decodePool: assetDecodePool(this.options.decodeThreads) });
     try {
       checkGridMatches(source, reader.info);
       const version = await this.versionOf(source.href, reader);
@@ -85,7 +90,6 @@ export class AssetReaders {
     const opened = await Promise.allSettled(this.readers.values());
     this.readers.clear();
     await Promise.all(opened.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
-    await this.pool.close();
   }
 }
 

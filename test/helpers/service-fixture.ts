@@ -65,7 +65,7 @@ export class ServiceFixture {
   constructor(
     readonly dir: string,
     readonly dataDir: string,
-    options: { redisUrl?: string; service?: Record<string, unknown> } = {},
+    options: { redisUrl?: string; service?: Record<string, unknown>; tiling?: { tileSize: number; halo: number } } = {},
   ) {
     const prefix = `sattest${process.pid}${Math.random().toString(36).slice(2, 8)}`;
     this.configFile = path.join(dir, 'settings.yaml');
@@ -73,7 +73,7 @@ export class ServiceFixture {
     writeFileSync(
       this.configFile,
       YAML.stringify({
-        tiling: { tileSize: 128, halo: 16 },
+        tiling: options.tiling ?? { tileSize: 128, halo: 16 },
         model: { backend: 'wasm', inferenceThreads: 1, batchSize: 2 },
         service: {
           redisUrl: options.redisUrl ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',

@@ -23,6 +23,12 @@ export interface StacDatesOptions {
   baseUrl?: string;
   /** Rows of cloud per date, as a share of the height (default 0.25). */
   cloudShare?: number;
+  /**
+   * Write the band files once (`out/bands/`, the scene's values on every date; only SCL differs): for scenes of
+   * Sentinel-2 size, served under each Item's own URLs (`/ITEM/B04.tif` → `bands/B04.tif`), so a job still opens
+   * every Item's assets.
+   */
+  sharedBands?: boolean;
 }
 
 const BAND_KEYS = ['B02', 'B03', 'B04', 'B08', 'B11', 'B12'];
@@ -52,23 +58,28 @@ export async function writeStacDates(o: StacDatesOptions): Promise<string> {
       const dir = path.join(o.out, id);
       mkdirSync(dir, { recursive: true });
       const common = { width, height, geotransform: gt, epsg: epsg!, overviews: [] };
-      const writers = await Promise.all(keys.map((key) => createGeoTiffWriter(path.join(dir, `${key}.tif`), { ...common, bands: 1, dtype: 'uint16', nodata: 0, tileSize: 512 })));
+      const bandDir = o.sharedBands ? path.join(o.out, 'bands') : dir;
+      const writeBands = !o.sharedBands || k === 0;
+      mkdirSync(bandDir, { recursive: true });
+      const writers = writeBands ? await Promise.all(keys.map((key) => createGeoTiffWriter(path.join(bandDir, `${key}.tif`), { ...common, bands: 1, dtype: 'uint16', nodata: 0, tileSize: 512 }))) : [];
       const sw = Math.ceil(width / 2);
       const sh = Math.ceil(height / 2);
       const scl = await createGeoTiffWriter(path.join(dir, 'SCL.tif'), { ...common, width: sw, height: sh, geotransform: [gt[0], gt[1] * 2, 0, gt[3], 0, gt[5] * 2], bands: 1, dtype: 'uint8', nodata: 0, tileSize: 512 });
       for (let row = 0; row < height; row += WINDOW) {
         for (let col = 0; col < width; col += WINDOW) {
           const window = { col, row, width: Math.min(WINDOW, width - col), height: Math.min(WINDOW, height - row) };
-          const data = await scene.read(window);
-          const out = data.bands.map((b) => {
-            const v = new Uint16Array(b.length);
-            for (let i = 0; i < b.length; i++) {
-              const r = row + Math.floor(i / window.width);
-              v[i] = b[i] === 0 ? 0 : cloudyAt(k, r, height, share) ? 6000 + (i % 7) : Math.min(65535, (b[i] as number) + 7 * k);
-            }
-            return v;
-          });
-          await Promise.all(writers.map((w, b) => w.writeWindow(window, [out[b]])));
+          if (writeBands) {
+            const data = await scene.read(window);
+            const out = data.bands.map((b) => {
+              const v = new Uint16Array(b.length);
+              for (let i = 0; i < b.length; i++) {
+                const r = row + Math.floor(i / window.width);
+                v[i] = b[i] === 0 ? 0 : o.sharedBands ? (b[i] as number) : cloudyAt(k, r, height, share) ? 6000 + (i % 7) : Math.min(65535, (b[i] as number) + 7 * k);
+              }
+              return v;
+            });
+            await Promise.all(writers.map((w, b) => w.writeWindow(window, [out[b]])));
+          }
           // SCL at 20 m: the window's half, cloud (9) or vegetation (4) by the cloud of its first 10 m row.
           const half = { col: col / 2, row: row / 2, width: Math.ceil(window.width / 2), height: Math.ceil(window.height / 2) };
           const classes = new Uint8Array(half.width * half.height);
@@ -77,7 +88,7 @@ export async function writeStacDates(o: StacDatesOptions): Promise<string> {
         }
       }
       await Promise.all([...writers, scl].map((w) => w.close()));
-      const href = (key: string) => (o.baseUrl ? `${o.baseUrl}/${id}/${key}.tif` : path.join(dir, `${key}.tif`));
+      const href = (key: string) => (o.baseUrl ? `${o.baseUrl}/${id}/${key}.tif` : path.join(o.sharedBands && key !== 'SCL' ? path.join(o.out, 'bands') : dir, `${key}.tif`));
       const asset = (key: string, res: number, w: number, h: number) => ({ href: href(key), type: 'image/tiff; application=geotiff; profile=cloud-optimized', roles: ['data'], 'proj:shape': [h, w], 'proj:transform': [res, 0, gt[0], 0, -res, gt[3]] });
       features.push({
         type: 'Feature',

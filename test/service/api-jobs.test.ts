@@ -132,7 +132,7 @@ describe('security and limits', () => {
     symlinkSync('/etc', path.join(data, 'escape'));
     await refuse(serviceJob({ regions: { file: 'escape/hostname', idField: 'code' } }), /regions.file: .* resolves \(through a symbolic link\) outside the data roots/);
     await refuse(serviceJob({ imagery: 'https://evil.example.com/scene.tif' }), /host evil.example.com is not an allowed input host/);
-    await refuse(serviceJob({ aux: 'http://localhost/x.tif' }), /aux: only the imagery may be a URL/);
+    await refuse(serviceJob({ aux: 'http://localhost/x.tif' }), /aux: only the imagery \(or its STAC source\) may be a URL/);
     await refuse(serviceJob({ imagery: 'nothing-here.tif' }), /does not exist in the data roots/);
     await refuse({ ...serviceJob(), out: '/tmp/anywhere' }, /Unrecognized key: "out"/);
     await refuse({ ...serviceJob(), sampleSize: 3 }, /Unrecognized key/);
