@@ -110,7 +110,8 @@ export function preprocessTile(raw: RasterData, recipe: BandRecipe, context: Pre
   const cloud = new Uint8Array(n);
   if (clouds) {
     for (let i = 0; i < n; i++) {
-      if (reason[i] === 0 && clouds[i] !== 0) {
+      // A composite is NaN (no data) where it has no clear observation: the clear count says why, so it wins.
+      if ((reason[i] === 0 || (reason[i] === NODATA && clouds[i] === NO_CLEAR_OBSERVATION)) && clouds[i] !== 0) {
         reason[i] = CLOUD;
         cloud[i] = clouds[i];
       }

@@ -6,6 +6,7 @@ import type { Job } from '../jobs/open-job.js';
 import { crsOf } from '../raster/georeferenced.js';
 import { regionsInCrs } from '../zonal/load-regions.js';
 import { readAggregation } from './aggregate.js';
+import { readPredictionSummary } from './stitch.js';
 import type { JobStage } from './stage.js';
 
 /** What assess hands on (`stages/assessment.json`): the assessment, or null for a job without reference data. */
@@ -21,11 +22,15 @@ export const assess: JobStage<Job> = {
   name: 'assess',
   per: 'job',
   weight: 0.05,
-  async run(job) {
+  async run(job, ctx) {
     if (existsSync(job.dir.assessment)) return;
     const reference = job.spec.reference;
     let assessment: RegionalAssessment | null = null;
-    if (reference) {
+    // A map with nothing classified (a period without a clear observation) has no sample to draw: its statistics say
+    // so (publish flags them), rather than the job failing.
+    const classified = Object.values(readPredictionSummary(job).classPixels).some((n) => n > 0);
+    if (reference && !classified) ctx.logger.warn('the map has no classified pixel: not assessed');
+    if (reference && classified) {
       assessment = await assessRegions({
         map: await job.raster(job.dir.path(JOB_LAYOUT.prediction.classes)),
         regions: regionsInCrs(job.regions(), crsOf(job.plan().scene)),

@@ -12,10 +12,10 @@ import { sdmxMapping } from '../export/statistics-sdmx.js';
 import { JOB_LAYOUT } from '../jobs/job-dir.js';
 import { isUrl } from '../jobs/job-spec.js';
 import type { Job } from '../jobs/open-job.js';
-import type { PredictionResult } from '../model/prediction-writer.js';
 import { regionStatistics, type BuildingCountInput } from '../statistics/region-statistics.js';
 import { readAggregation } from './aggregate.js';
 import { readAssessment } from './assess.js';
+import { readPredictionSummary } from './stitch.js';
 import type { JobStage } from './stage.js';
 
 const round = (v: number, digits: number) => Number(v.toFixed(digits));
@@ -57,11 +57,12 @@ async function writeResults(job: Job, runCost: () => Promise<{ stageSeconds: Rec
   const plan = job.plan();
   const aggregation = readAggregation(job);
   const assessment = readAssessment(job);
-  const prediction = JSON.parse(readFileSync(dir.path(JOB_LAYOUT.prediction.summary), 'utf8')) as PredictionResult;
+  const prediction = readPredictionSummary(job);
   const buildings: BuildingCountInput | null =
     job.buildingClass === null ? null : { classId: job.buildingClass, counts: aggregation.buildingCounts ?? new Map(), accuracy: buildingAccuracy(metadata.metrics) };
   const z = zFor(spec.confidence);
-  const rows = regionStatistics({ classes: metadata.classes, regions: aggregation.coverage, estimates: assessment?.regions ?? null, buildings, quality: spec.quality, z });
+  const unassessed = spec.reference && !assessment ? 'not assessed: the map has no classified pixel' : undefined;
+  const rows = regionStatistics({ classes: metadata.classes, regions: aggregation.coverage, estimates: assessment?.regions ?? null, buildings, quality: spec.quality, z, unassessed });
 
   const input = async (file: string | undefined) => (file ? (isUrl(file) ? { file, sha256: null } : { file, ...(await checksum(file)) }) : null);
   const { scene } = plan;

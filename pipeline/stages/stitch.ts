@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { compositeItem } from '../composite/composite-item.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
@@ -8,7 +8,7 @@ import type { PredictionJob } from '../jobs/open-job.js';
 import { readCompositeTile, readTilePrediction, type ClassifiedTile } from '../jobs/tile-artifacts.js';
 import { createGeoTiffWriter } from '../raster/write-geotiff.js';
 import { tileId } from '../tiling/tile-grid.js';
-import { PredictionWriter } from '../model/prediction-writer.js';
+import { PredictionWriter, type PredictionResult } from '../model/prediction-writer.js';
 import type { JobStage } from './stage.js';
 
 /**
@@ -42,6 +42,11 @@ export const stitch: JobStage = {
     await rm(job.dir.path(JOB_LAYOUT.tiles), { recursive: true, force: true });
   },
 };
+
+/** The prediction's summary (stitch writes it last): class pixel counts, masked and cloud pixels, the runtime. */
+export function readPredictionSummary(job: PredictionJob): PredictionResult {
+  return JSON.parse(readFileSync(job.dir.predictionSummary, 'utf8')) as PredictionResult;
+}
 
 /**
  * A STAC job's composite tiles into `imagery/`: the composite the job classified (float32, NaN where no clear

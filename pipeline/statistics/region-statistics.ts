@@ -71,6 +71,8 @@ export function regionStatistics(input: {
   quality: QualityRules;
   /** Normal quantile of the confidence intervals (1.96 for 95 %). */
   z: number;
+  /** Why there are no estimates, when there are none (default: no reference data). */
+  unassessed?: string;
 }): StatisticsRow[] {
   const estimates = new Map(input.estimates?.map((e) => [e.region, e]));
   const rows: StatisticsRow[] = [];
@@ -112,7 +114,7 @@ export function regionStatistics(input: {
     for (const c of input.classes) {
       const base = { indicator: 'area' as const, class: c.id, class_name: c.name, unit: 'ha' as const, mapped: region.mappedHa.get(c.id) ?? 0 };
       if (!estimate) {
-        publish({ ...base, method: 'mapped-only' }, null, 0, [...regionFlags, input.estimates ? 'region not covered by the assessment' : 'no reference data: mapped area only'], 4);
+        publish({ ...base, method: 'mapped-only' }, null, 0, [...regionFlags, input.estimates ? 'region not covered by the assessment' : `${input.unassessed ?? 'no reference data'}: mapped area only`], 4);
         continue;
       }
       const flags: string[] = [...regionFlags];

@@ -17,8 +17,12 @@ describe('no clear observation in the period', () => {
     const raw = { window: { col: 0, row: 0, width: 4, height: 1 }, dtype: 'float32' as const, bands: [Float32Array.from([0.1, 0.1, 0.1, NaN]), Float32Array.from([0.3, 0.3, 0.3, NaN])] };
     const tile = preprocessTile(raw, recipe, { sceneWidth: 4, sceneHeight: 1, nodata: NaN, aux: Uint16Array.from([3, 0, 1, 0]) });
     expect([...tile.valid]).toEqual([1, 0, 1, 0]);
-    // Pixel 3 has no data at all (NaN): that comes first, it is not "no clear observation".
-    expect([...tile.cloud]).toEqual([0, NO_CLEAR_OBSERVATION, 0, 0]);
+    // A composite is NaN where it has no clear observation (pixel 3): the count says why, so it is "no clear
+    // observation", not "no data".
+    expect([...tile.cloud]).toEqual([0, NO_CLEAR_OBSERVATION, 0, NO_CLEAR_OBSERVATION]);
+    // NaN with observations is no data (a gap in every Item), as in any scene.
+    const gap = preprocessTile({ ...raw, window: { col: 0, row: 0, width: 1, height: 1 }, bands: [Float32Array.from([NaN]), Float32Array.from([NaN])] }, recipe, { sceneWidth: 1, sceneHeight: 1, nodata: NaN, aux: Uint16Array.from([2]) });
+    expect([...gap.cloud, gap.counts.nodata]).toEqual([0, 1]);
     expect(PIXEL_STATUS.noClearObservation).toBe(3);
   });
 

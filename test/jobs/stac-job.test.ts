@@ -14,6 +14,7 @@ import { crsFromEpsg, makeTransform, WGS84 } from '../../pipeline/geo/crs.js';
 import { loadClassScheme } from '../../pipeline/model/class-scheme.js';
 import { loadBandRecipe } from '../../pipeline/preprocess/band-recipe.js';
 import { openRaster } from '../../pipeline/raster/open-raster.js';
+import { writeGeoTiff } from '../../pipeline/raster/write-geotiff.js';
 import type { StatisticsRow as Row } from '../../pipeline/statistics/region-statistics.js';
 import { compositePeriod } from '../../pipeline/workflows/composite-period.js';
 import { trainModel } from '../../pipeline/workflows/train-model.js';
@@ -127,6 +128,26 @@ describe('sat run with a STAC source', () => {
       return data;
     };
     expect(await classesOf('out-file')).toEqual(await classesOf('out'));
+  });
+
+  it('a period without a clear pixel: the job completes, every row flagged, nothing classified or assessed', async () => {
+    const items = JSON.parse(read('stac', 'items.json'));
+    const cloud = path.join(tmp, 'stac', 'all-cloud-SCL.tif');
+    await writeGeoTiff(cloud, { window: { col: 0, row: 0, width: SIZE / 2, height: SIZE / 2 }, dtype: 'uint8', bands: [new Uint8Array((SIZE / 2) ** 2).fill(9)] }, { geotransform: [X0, 20, 0, Y0, 0, -20], epsg: 32633, nodata: 0 });
+    items.features = [{ ...items.features[0], assets: { ...items.features[0].assets, SCL: { ...items.features[0].assets.SCL, href: cloud } } }];
+    writeFileSync(path.join(tmp, 'stac', 'cloudy.json'), JSON.stringify(items));
+    writeFileSync(path.join(tmp, 'cloudy.yaml'), job().replace('stac/items.json', 'stac/cloudy.json').replace('out: out', 'out: out-cloudy'));
+    const run = sat('run', path.join(tmp, 'cloudy.yaml'), '--config', path.join(tmp, 'settings.yaml'));
+    expect(run.status, run.stderr).toBe(0);
+    const rows: Row[] = JSON.parse(read('out-cloudy', 'statistics', 'regions.json'));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) {
+      if (r.region_area_ha === 0) continue;
+      expect(r.mapped).toBe(0);
+      expect(r.flags).toMatch(/no clear observation in the period: 100\.0 % .*not assessed: the map has no classified pixel: mapped area only/);
+    }
+    const item = JSON.parse(read('out-cloudy', 'imagery', 'item.json'));
+    expect(item.properties['satstat:pixels_without_clear_observation']).toBe(270 * 270);
   });
 
   it('bad input fails naming the problem, earlier results intact: aux with a STAC source, a model that reads counts, no Items, a missing band, an asset changed mid-job', async () => {
