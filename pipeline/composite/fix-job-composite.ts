@@ -1,3 +1,4 @@
+import type { MultiPolygon, Polygon } from 'geojson';
 import type { Logger } from 'pino';
 import type { Settings } from '../config/settings.js';
 import { SatError } from '../core/errors.js';
@@ -7,8 +8,6 @@ import type { BandRecipe } from '../preprocess/band-recipe.js';
 import { AssetReaders } from './asset-readers.js';
 import type { CompositeSource } from './composite-raster.js';
 import { planComposite, planSources } from './plan-composite.js';
-import type { MultiPolygon, Polygon } from 'geojson';
-
 /**
  * A composite holds physical values (reflectance 0..1): a recipe that scales or offsets its bands was written for
  * stored counts (uint16 x 10000) and would turn the composite into near-constants without any error.

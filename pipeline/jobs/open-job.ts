@@ -185,10 +185,13 @@ export class Job extends PredictionJob {
   override searchArea(): Polygon | MultiPolygon {
     if (this.inputs.aoi) return super.searchArea();
     const set = this.regions();
-    const points = set.regions.flatMap((r) => (r.geometry.type === 'Polygon' ? r.geometry.coordinates.flat() : r.geometry.coordinates.flat(2)));
-    const xs = points.map((p) => p[0]);
-    const ys = points.map((p) => p[1]);
-    const [w, s, e, n] = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+    let [w, s, e, n] = [Infinity, Infinity, -Infinity, -Infinity];
+    for (const r of set.regions) {
+      // (a loop: boundary sets have millions of vertices, too many to spread into Math.min)
+      for (const [x, y] of r.geometry.type === 'Polygon' ? r.geometry.coordinates.flat() : r.geometry.coordinates.flat(2)) {
+        [w, s, e, n] = [Math.min(w, x), Math.min(s, y), Math.max(e, x), Math.max(n, y)];
+      }
+    }
     const box: Polygon = { type: 'Polygon', coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] };
     return sameCrs(set.crs, WGS84) ? box : (reprojectGeometry(box, set.crs, WGS84, { maxSegmentLength: Math.max(e - w, n - s) / 64 }) as Polygon);
   }
