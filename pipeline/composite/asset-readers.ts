@@ -16,8 +16,11 @@ export interface AssetVersion {
   modified: string | null;
 }
 
-/** Decoded blocks kept per asset: dozens of assets are open at once, each read a tile window at a time (about four of its blocks). */
-const ASSET_BLOCK_CACHE_MB = 4;
+/**
+ * Decoded blocks kept per asset: dozens of assets are open at once, each read a tile window at a time. A tile with its
+ * halo touches up to 3 x 3 blocks of 512 px (4.5 MB of uint16), six of them shared with the next tile of its row.
+ */
+const ASSET_BLOCK_CACHE_MB = 8;
 
 const isRemote = (href: string) => /^https?:\/\//i.test(href);
 
@@ -113,4 +116,46 @@ function checkGridMatches(source: BandSource, info: Pick<RasterInfo, 'width' | '
     if (off > px / 2 || scale > px * 1e-6) problems.push(`has origin (${gt[0]}, ${gt[3]}) and pixel ${gt[1]}, the Item says (${source.geotransform[0]}, ${source.geotransform[3]}) and ${source.geotransform[1]}`);
   }
   if (problems.length) throw new SatError('E_INPUT', `${where} ${problems.join('; ')}: the Item's grid disagrees with its file`);
+}
+
+/** How long a job's asset readers are kept after its last tile, and how many idle jobs' readers at most. */
+const KEEP_MS = 60_000;
+const KEEP_IDLE = 2;
+const kept = new Map<string, { assets: AssetReaders; users: number; timer: NodeJS.Timeout | null }>();
+
+/**
+ * The asset readers of one job's composite, kept between the tiles a process composites (a service worker opens the
+ * job afresh for each prepare job): the blocks a tile's halo shares with its neighbours stay decoded, and assets are
+ * not opened again. `key` names the job and the asset versions it expects. Released readers of a job are closed once
+ * idle for a minute, or when more than two jobs' are idle.
+ */
+export function keptAssetReaders(key: string, make: () => AssetReaders): { assets: AssetReaders; release: () => Promise<void> } {
+  let entry = kept.get(key);
+  if (!entry) {
+    entry = { assets: make(), users: 0, timer: null };
+    kept.set(key, entry);
+  }
+  if (entry.timer) clearTimeout(entry.timer);
+  entry.timer = null;
+  entry.users++;
+  const mine = entry;
+  let released = false;
+  return {
+    assets: mine.assets,
+    release: async () => {
+      if (released) return;
+      released = true;
+      if (--mine.users > 0) return;
+      const close = (k: string, e: typeof mine) => {
+        if (kept.get(k) !== e || e.users > 0) return Promise.resolve();
+        kept.delete(k);
+        if (e.timer) clearTimeout(e.timer);
+        return e.assets.close();
+      };
+      mine.timer = setTimeout(() => void close(key, mine), KEEP_MS);
+      mine.timer.unref();
+      const idle = [...kept].filter(([, e]) => e.users === 0);
+      await Promise.all(idle.slice(0, Math.max(0, idle.length - KEEP_IDLE)).map(([k, e]) => close(k, e)));
+    },
+  };
 }

@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { SatError } from '../core/errors.js';
 import type { OpenRasterOptions, RasterReader } from '../raster/open-raster.js';
 import type { GeoreferencedInfo } from '../raster/georeferenced.js';
 import type { PixelWindow, RasterData, RasterInfo } from '../raster/types.js';
-import { AssetReaders, type AssetVersion } from './asset-readers.js';
+import { AssetReaders, keptAssetReaders, type AssetVersion } from './asset-readers.js';
 import { compositeWindow, type WindowComposite } from './composite-window.js';
 import type { CompositePlan } from './plan-composite.js';
 
@@ -55,6 +56,7 @@ export function compositeInfo(plan: CompositePlan, source: string): Georeference
  */
 export class CompositeRasters {
   private readonly assets: AssetReaders;
+  private readonly release: () => Promise<void>;
   private readonly windows = new Map<string, Promise<WindowComposite>>();
   private closing: Promise<void> | null = null;
   readonly bands: RasterReader;
@@ -65,7 +67,9 @@ export class CompositeRasters {
     options: OpenRasterOptions,
     name: string,
   ) {
-    this.assets = new AssetReaders(options, { expected: source.assets });
+    // Kept for the next tile of the same job (and the same asset versions) this process composites.
+    const key = `${name}\0${createHash('sha256').update(JSON.stringify(source)).digest('hex')}`;
+    ({ assets: this.assets, release: this.release } = keptAssetReaders(key, () => new AssetReaders(options, { expected: source.assets })));
     const info = compositeInfo(source.plan, name);
     this.bands = this.view(info, (c) => c.bands);
     this.clearCount = this.view({ ...info, source: `${name} (clear observations)`, bands: 1, dtype: 'uint16', nodata: null, bandDescriptions: ['clear_count'], scales: [1], offsets: [0] }, (c) => [c.clearCount]);
@@ -84,10 +88,10 @@ export class CompositeRasters {
     return entry;
   }
 
-  /** Closes the assets (once, whichever view is closed first). */
+  /** Releases the assets (once, whichever view is closed first). */
   close(): Promise<void> {
     this.windows.clear();
-    this.closing ??= this.assets.close();
+    this.closing ??= this.release();
     return this.closing;
   }
 
