@@ -94,7 +94,7 @@ function acquisitionKey(item: LocatedItem['item']): string {
 }
 
 /** The area of a query as a polygon (lon/lat). */
-export function queryArea(query: SearchQuery): Polygon | MultiPolygon | undefined {
+function queryArea(query: SearchQuery): Polygon | MultiPolygon | undefined {
   const b = query.bbox;
   return query.intersects ?? (b && { type: 'Polygon', coordinates: [[[b[0], b[1]], [b[2], b[1]], [b[2], b[3]], [b[0], b[3]], [b[0], b[1]]]] });
 }
