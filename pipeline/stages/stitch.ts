@@ -6,9 +6,9 @@ import { JOB_LAYOUT } from '../jobs/job-dir.js';
 import { planGrids, type JobPlan } from '../jobs/job-plan.js';
 import type { PredictionJob } from '../jobs/open-job.js';
 import { readCompositeTile, readTilePrediction, type ClassifiedTile } from '../jobs/tile-artifacts.js';
+import { PredictionWriter, type PredictionResult } from '../model/prediction-writer.js';
 import { createGeoTiffWriter } from '../raster/write-geotiff.js';
 import { tileId } from '../tiling/tile-grid.js';
-import { PredictionWriter, type PredictionResult } from '../model/prediction-writer.js';
 import type { JobStage } from './stage.js';
 
 /**
