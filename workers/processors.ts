@@ -5,7 +5,7 @@ import { openJob, type Job } from '../pipeline/jobs/open-job.js';
 import { Classifiers } from '../pipeline/model/classifiers.js';
 import { jobStore } from '../pipeline/service/job-store.js';
 import type { QueueName, ScheduleJobData, StageJobData } from '../pipeline/service/queues.js';
-import { scheduleStore } from '../pipeline/service/schedules.js';
+import { runPeriod, scheduleStore } from '../pipeline/service/schedules.js';
 import type { ServiceContext } from '../pipeline/service/service-context.js';
 import { addStageFlow, submitJob } from '../pipeline/service/submit-job.js';
 import { JOB_STAGES } from '../pipeline/stages/index.js';
@@ -81,7 +81,7 @@ function stageProcessor(ctx: ServiceContext, stage: Stage<Job>, classifiers: Cla
   };
 }
 
-/** The schedules queue: a schedule fired, so submit a run of its job with the period of the day it fired. */
+/** The schedules queue: a schedule fired, so submit a run of its job with the period ending on the day it fired. */
 function scheduleProcessor(ctx: ServiceContext): Processor<ScheduleJobData> {
   return async (bullJob) => {
     const schedule = await scheduleStore.get(ctx, bullJob.data.scheduleId);
@@ -89,7 +89,7 @@ function scheduleProcessor(ctx: ServiceContext): Processor<ScheduleJobData> {
     // The iteration's scheduled time (the job is created earlier, when the previous one runs): unique per run.
     const firedAt = (bullJob.opts as { prevMillis?: number }).prevMillis ?? bullJob.timestamp + (bullJob.opts.delay ?? 0);
     const day = new Date(firedAt).toISOString().slice(0, 10);
-    const run = await failFast(() => submitJob(ctx, schedule.owner, { period: day, ...schedule.spec }, { id: `${schedule.id}-${firedAt}`, scheduleId: schedule.id }));
+    const run = await failFast(() => submitJob(ctx, schedule.owner, { period: runPeriod(day, schedule.periodDays), ...schedule.spec }, { id: `${schedule.id}-${firedAt}`, scheduleId: schedule.id }));
     await scheduleStore.addRun(ctx, schedule.id, run.id, firedAt);
     return { run: run.id };
   };

@@ -11,23 +11,37 @@ import type { ServiceContext } from './service-context.js';
 import { withCrossChecks } from '../jobs/job-spec.js';
 import { checkSubmittedJob, SubmittedJobFieldsSchema } from './submit-job.js';
 
-/** A recurring run: a job spec (its period defaults to the day each run fires) and a BullMQ job scheduler. */
+/**
+ * A recurring run: a job spec and a BullMQ job scheduler. Each run's period is the spec's, else the `periodDays` days
+ * ending on the day it fires (default 1: that day) — a STAC source's composite of the last month, say.
+ */
 export const ScheduleRequestSchema = z
   .object({
     spec: withCrossChecks(SubmittedJobFieldsSchema.extend({ period: SubmittedJobFieldsSchema.shape.period.optional() })),
     /** Milliseconds between runs (at least 1000), or a cron pattern (UTC). */
     every: z.number().int().min(1000).optional(),
     cron: z.string().min(1).optional(),
+    periodDays: z.number().int().min(1).max(366).optional(),
   })
   .strict()
-  .refine((r) => (r.every === undefined) !== (r.cron === undefined), 'give either every (ms) or cron');
+  .refine((r) => (r.every === undefined) !== (r.cron === undefined), 'give either every (ms) or cron')
+  .refine((r) => r.periodDays === undefined || r.spec.period === undefined, { message: 'give the spec a period or periodDays, not both', path: ['periodDays'] });
+
+/** A run's period: the `periodDays` days ending on the day it fired (YYYY-MM-DD). */
+export function runPeriod(day: string, periodDays = 1): string | { start: string; end: string } {
+  if (periodDays === 1) return day;
+  const start = new Date(Date.parse(`${day}T00:00:00Z`) - (periodDays - 1) * 86_400_000).toISOString().slice(0, 10);
+  return { start, end: day };
+}
 
 export interface StoredSchedule {
   id: string;
   owner: string;
-  /** The job as submitted; each run gets `period` = the day it fired unless the spec has one. */
+  /** The job as submitted; each run gets `period` = the periodDays ending on the day it fired unless the spec has one. */
   spec: Record<string, unknown>;
   every: number | null;
+  /** Days of each run's period (absent in schedules made before it existed: 1). */
+  periodDays?: number;
   cron: string | null;
   created: number;
 }
@@ -65,7 +79,7 @@ export async function createSchedule(ctx: ServiceContext, owner: string, body: u
   }
   const id = `sched-${randomBytes(4).toString('hex')}`;
   checkSubmittedJob(ctx, { period: '2000-01-01', ...(body as { spec: object }).spec }, id);
-  const schedule: StoredSchedule = { id, owner, spec: (body as { spec: Record<string, unknown> }).spec, every: request.every ?? null, cron: request.cron ?? null, created: Date.now() };
+  const schedule: StoredSchedule = { id, owner, spec: (body as { spec: Record<string, unknown> }).spec, every: request.every ?? null, cron: request.cron ?? null, periodDays: request.periodDays ?? 1, created: Date.now() };
   await ctx.redis.multi().set(ctx.key('schedule', id), JSON.stringify(schedule)).zadd(ctx.key('schedules', owner), String(schedule.created), id).exec();
   const { attempts, backoffMs } = ctx.settings.service;
   try {

@@ -19,9 +19,13 @@ afterAll(async () => {
   removeDir(dir);
 });
 
-it('a schedule fires repeatedly, its runs grow a time series (JSON, CSV, SDMX-CSV), and deleting it stops it', async () => {
+it('a schedule fires repeatedly, each run over the days before it fired, its runs grow a time series (JSON, CSV, SDMX-CSV), and deleting it stops it', async () => {
   const { period: _p, ...spec } = serviceJob();
-  const created = await service.fetch('/schedules', { body: { spec, every: 1500 } });
+  // A period and periodDays together are refused; each run's period is the 2 days ending on the day it fired.
+  const both = await service.fetch('/schedules', { body: { spec: serviceJob(), every: 1500, periodDays: 2 } });
+  expect(both.status).toBe(400);
+  expect(await both.text()).toMatch(/periodDays: give the spec a period or periodDays, not both/);
+  const created = await service.fetch('/schedules', { body: { spec, every: 1500, periodDays: 2 } });
   expect(created.status).toBe(201);
   const schedule = (await created.json()) as { id: string };
   expect(((await (await service.fetch('/schedules')).json()) as { id: string }[]).map((s) => s.id)).toContain(schedule.id);
@@ -38,7 +42,9 @@ it('a schedule fires repeatedly, its runs grow a time series (JSON, CSV, SDMX-CS
   expect(sizes).toEqual([...sizes].sort((a, b) => a - b)); // only ever grows
   expect(new Set(points.map((p) => p.job)).size).toBe(points.length); // one point per run
   expect(points.map((p) => p.fired)).toEqual([...points.map((p) => p.fired)].sort());
-  expect(points.every((p) => p.period === p.fired.slice(0, 10))).toBe(true); // the day each run fired
+  // The 2 days ending on the day each run fired.
+  const dayBefore = (fired: string) => new Date(Date.parse(fired.slice(0, 10)) - 86_400_000).toISOString().slice(0, 10);
+  expect(points.every((p) => p.period === `${dayBefore(p.fired)}/${p.fired.slice(0, 10)}`)).toBe(true);
   // Same inputs each run: the same numbers.
   expect(new Set(points.map((p) => p.mapped)).size).toBe(1);
 

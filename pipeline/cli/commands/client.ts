@@ -107,9 +107,10 @@ export function register(program: Command): void {
     .argument('<job>', 'job file (its period defaults to the day each run fires)')
     .option('--every <ms>', 'milliseconds between runs', integerOption('--every'))
     .option('--cron <pattern>', 'cron pattern (UTC), e.g. "0 6 1 * *" for 06:00 on the 1st of each month')
-    .action(async (file: string, opts: { every?: number; cron?: string }) => {
+    .option('--period-days <n>', "each run's period: the n days ending on the day it fires (default 1; for a STAC source's composite)", integerOption('--period-days'))
+    .action(async (file: string, opts: { every?: number; cron?: string; periodDays?: number }) => {
       const spec = readSubmittedJob(file, ScheduleRequestSchema.shape.spec);
-      const created = (await (await call('POST', '/schedules', { spec, ...(opts.every !== undefined ? { every: opts.every } : {}), ...(opts.cron ? { cron: opts.cron } : {}) })).json()) as { id: string };
+      const created = (await (await call('POST', '/schedules', { spec, ...(opts.every !== undefined ? { every: opts.every } : {}), ...(opts.cron ? { cron: opts.cron } : {}), ...(opts.periodDays !== undefined ? { periodDays: opts.periodDays } : {}) })).json()) as { id: string };
       process.stdout.write(`${created.id}\n`);
     });
   schedule.command('list').action(async () => {
