@@ -129,12 +129,16 @@ describe.runIf(hasChromium)('the web app in a browser', () => {
     await page.waitForSelector('#aoi-status:has-text("Area of interest set")');
     await shot('2-new-job');
 
-    // The API's validation error appears next to its field.
+    // The API's validation errors appear next to their fields (a STAC source without bands included).
+    await page.fill('#f-stac', 'stac/items.json');
     await page.click('#submit');
     await page.waitForSelector('#f-name-error:not([hidden])');
     expect(await page.textContent('#f-name-error')).toMatch(/letters, digits/);
+    await page.waitForSelector('#f-stac-bands-error:not([hidden])');
+    expect(await page.textContent('#f-stac-bands-error')).toMatch(/>=1 items/);
     await shot('3-new-job-error');
 
+    await page.fill('#f-stac', '');
     await page.fill('#f-name', 'web-aoi');
     const [request] = await Promise.all([page.waitForRequest((r) => r.url().endsWith('/jobs') && r.method() === 'POST'), page.click('#submit')]);
     const submitted = request.postDataJSON() as Record<string, unknown> & { aoi: { type: string } };
@@ -256,8 +260,10 @@ describe.runIf(hasChromium)('the web app in a browser', () => {
     await page.goto(`${service.url}/#/new/schedule`);
     await page.waitForSelector('#f-every');
     await fillInputs('web-series');
+    await page.fill('#f-period-days', '2');
     expect(await unlabelled()).toEqual([]);
-    await page.click('#submit');
+    const [request] = await Promise.all([page.waitForRequest((r) => r.url().endsWith('/schedules') && r.method() === 'POST'), page.click('#submit')]);
+    expect(request.postDataJSON()).toMatchObject({ every: 24 * 3_600_000, periodDays: 2 });
     await page.waitForURL(/#\/schedules\/sched-/);
     const id = page.url().split('/').at(-1)!;
     // An `every` scheduler fires at once: wait for that run's figures, then show them.

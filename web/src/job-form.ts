@@ -67,6 +67,9 @@ export async function jobForm(view: HTMLElement, kind: 'job' | 'schedule' = 'job
 
   const imagery = select('f-imagery', [option('', '(choose a scene)'), ...catalog.rasters.map((r) => option(r))]);
   const imageryUrl = input('f-imagery-url', { type: 'url', placeholder: 'https://…/scene.tif' });
+  const stacSource = h('input', { id: 'f-stac', name: 'f-stac', list: 'vectors', placeholder: 'catalogue/items.json or https://…/stac/v1', size: 40 });
+  const stacBands = input('f-stac-bands', { placeholder: 'blue, green, red, nir', size: 30 });
+  const stacResolution = input('f-stac-resolution', { type: 'number', min: 0, step: 'any', value: 10 });
   const aux = select('f-aux', [none, ...catalog.rasters.map((r) => option(r))]);
   const model = select('f-model', [option('', '(choose a model)'), ...catalog.models.map((m) => option(m.path, `${m.path} (${m.task}: ${m.classes.map((c) => c.name).join(', ')})`))]);
   const regionsFile = select('f-regions-file', [option('', '(choose a boundary set)'), ...catalog.vectors.map((v) => option(v))]);
@@ -97,6 +100,7 @@ export async function jobForm(view: HTMLElement, kind: 'job' | 'schedule' = 'job
   const name = input('f-name', { required: true, pattern: '[A-Za-z0-9][A-Za-z0-9_.\\-]*', placeholder: 'forest-2024-q2' });
   const every = input('f-every', { type: 'number', min: 1, step: 1, value: 24 });
   const cron = input('f-cron', { placeholder: '0 6 1 * *' });
+  const periodDays = input('f-period-days', { type: 'number', min: 1, max: 366, step: 1, value: 1 });
   const topError = h('div', { class: 'alert', role: 'alert', id: 'form-error', hidden: true });
 
   const form = h(
@@ -111,6 +115,9 @@ export async function jobForm(view: HTMLElement, kind: 'job' | 'schedule' = 'job
       h('legend', {}, 'Imagery and model'),
       field('Scene', imagery, { errorFor: 'imagery', hint: `Files in the service's data folders${catalog.truncated ? ' (the list is incomplete: the folders hold too many files)' : ''}.` }),
       field('or a scene URL', imageryUrl, { errorFor: 'imagery-url', hint: 'A GeoTIFF/COG over http(s) from a host the service allows; used instead of the file above when filled in.' }),
+      field('or a STAC source', stacSource, { errorFor: 'imagery.stac', hint: "An ItemCollection or catalogue in the data folders, or a STAC API's URL: the Items of the area and period are cloud-masked and composited on a grid (used instead of a scene when filled in; its cloud mask comes with it)." }),
+      field('STAC bands', stacBands, { errorFor: 'imagery.bands', hint: 'In the order the model reads them, e.g. blue, green, red, nir.' }),
+      field('STAC grid resolution (m)', stacResolution, { errorFor: 'imagery.resolution', hint: "Cells on the UTM grid of the area's centre." }),
       field('Cloud mask (auxiliary raster)', aux, { errorFor: 'aux', hint: 'On the scene grid, when the model needs one.' }),
       field('Model', model, { errorFor: 'model' }),
     ),
@@ -161,7 +168,7 @@ export async function jobForm(view: HTMLElement, kind: 'job' | 'schedule' = 'job
       ),
     ),
     kind === 'schedule'
-      ? h('fieldset', {}, h('legend', {}, 'Repeat'), radios('repeat', 'Runs', [['every', 'every few hours'], ['cron', 'on a cron pattern (UTC)']], 'every', 'every'), field('Every (hours)', every, { errorFor: 'every' }), field('Cron pattern', cron, { errorFor: 'cron', hint: 'minute hour day month weekday, e.g. 0 6 1 * * (06:00 on the 1st of each month).' }), h('p', { class: 'hint' }, 'Each run is dated the day it fires unless a period is given.'))
+      ? h('fieldset', {}, h('legend', {}, 'Repeat'), radios('repeat', 'Runs', [['every', 'every few hours'], ['cron', 'on a cron pattern (UTC)']], 'every', 'every'), field('Every (hours)', every, { errorFor: 'every' }), field('Cron pattern', cron, { errorFor: 'cron', hint: 'minute hour day month weekday, e.g. 0 6 1 * * (06:00 on the 1st of each month).' }), field('Days each run covers', periodDays, { errorFor: 'periodDays', hint: 'Each run covers this many days up to the day it fires (1: that day; 30 for a STAC source composited over the last month), unless a period is given above.' }))
       : null,
     h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'submit' }, kind === 'schedule' ? 'Create schedule' : 'Submit job')),
   );
@@ -237,8 +244,11 @@ export async function jobForm(view: HTMLElement, kind: 'job' | 'schedule' = 'job
 
   /** The job as the API takes it: what the user set, and the quality settings only where they differ from the defaults. */
   const spec = (): Record<string, unknown> => {
-    const job: Record<string, unknown> = { name: name.value.trim(), imagery: imageryUrl.value.trim() || imagery.value, model: model.value, regions: { file: regionsFile.value, idField: idField.value, ...(nameField.value && { nameField: nameField.value }), method: method.value } };
-    if (aux.value) job.aux = aux.value;
+    const stac = stacSource.value.trim();
+    const sceneImagery = imageryUrl.value.trim() || imagery.value;
+    const stacImagery = { stac, bands: stacBands.value.split(',').map((b) => b.trim()).filter(Boolean), resolution: Number(stacResolution.value) };
+    const job: Record<string, unknown> = { name: name.value.trim(), imagery: stac ? stacImagery : sceneImagery, model: model.value, regions: { file: regionsFile.value, idField: idField.value, ...(nameField.value && { nameField: nameField.value }), method: method.value } };
+    if (aux.value && !stac) job.aux = aux.value;
     const aoi = map.geoJson();
     if (aoi) job.aoi = aoi;
     if (periodStart.value) job.period = periodEnd.value ? { start: periodStart.value, end: periodEnd.value } : periodStart.value;
@@ -292,7 +302,8 @@ export async function jobForm(view: HTMLElement, kind: 'job' | 'schedule' = 'job
     try {
       if (kind === 'schedule') {
         const repeat = radioValue(form, 'repeat');
-        const body = { spec: spec(), ...(repeat === 'every' ? { every: Math.round(Number(every.value) * 3_600_000) } : { cron: cron.value.trim() }) };
+        const days = Number(periodDays.value);
+        const body = { spec: spec(), ...(repeat === 'every' ? { every: Math.round(Number(every.value) * 3_600_000) } : { cron: cron.value.trim() }), ...(days !== 1 && { periodDays: days }) };
         const schedule = await api<Schedule>('/schedules', { body });
         location.hash = `#/schedules/${schedule.id}`;
       } else {
