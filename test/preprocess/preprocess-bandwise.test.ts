@@ -100,7 +100,9 @@ function referencePreprocess(raw: RasterData, recipe: BandRecipe, context: Prepr
           scaled[b] = s;
         }
       }
-      if (!reason && isCloud && isCloud(i, scaled)) {
+      // A composite is NaN where it has no clear observation: the clear count explains that no data.
+      const noClear = reason === NODATA && recipe.cloudMask?.kind === 'clear-count' && isCloud!(i, scaled);
+      if ((!reason && isCloud && isCloud(i, scaled)) || noClear) {
         reason = CLOUD;
         cloud[i] = recipe.cloudMask?.kind === 'clear-count' ? 2 : 1;
       }
@@ -153,6 +155,7 @@ const recipes: Record<string, BandRecipe> = {
   'aux mask band': loadBandRecipe({ ...base, cloudMask: { kind: 'mask-band', source: 'aux', cloudValues: [1, 3] } }),
   'scene classification in band 5': loadBandRecipe({ ...base, cloudMask: { kind: 'scene-classification', source: 5, classes: [3, 8, 9, 10, 300] } }),
   'bit mask in band 5': loadBandRecipe({ ...base, cloudMask: { kind: 'bitmask', source: 5, bits: [4, 5] } }),
+  'clear count from aux (a composite)': loadBandRecipe({ ...base, cloudMask: { kind: 'clear-count', source: 'aux' } }),
   'threshold on blue': loadBandRecipe({ ...base, nodata: 0, cloudMask: { kind: 'threshold', band: 'blue', above: 0.25 } }),
   'no cloud rule, no normalisation': loadBandRecipe({ ...base, cloudMask: undefined, normalisation: { kind: 'none' }, validRange: undefined }),
 };
