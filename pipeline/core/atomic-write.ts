@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -15,16 +15,28 @@ export function temporaryPathFor(target: string): string {
   return path.join(path.dirname(resolved), `.${path.basename(resolved)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
-/** Writes `content` at `file` atomically, creating its folder. */
+/** Writes `content` (parts are written one after another, not joined first) at `file` atomically, creating its folder. */
 export async function writeFileAtomic(file: string, content: string | Uint8Array | Uint8Array[]): Promise<void> {
   await mkdir(path.dirname(path.resolve(file)), { recursive: true });
   const temp = temporaryPathFor(file);
   try {
-    await writeFile(temp, Array.isArray(content) ? Buffer.concat(content) : content);
+    if (Array.isArray(content)) await writeParts(temp, content);
+    else await writeFile(temp, content);
     await rename(temp, file);
   } catch (err) {
     await rm(temp, { force: true });
     throw err;
+  }
+}
+
+async function writeParts(file: string, parts: Uint8Array[]): Promise<void> {
+  const handle = await open(file, 'w');
+  try {
+    for (const part of parts) {
+      for (let done = 0; done < part.byteLength; ) done += (await handle.write(part, done)).bytesWritten;
+    }
+  } finally {
+    await handle.close();
   }
 }
 

@@ -10,11 +10,13 @@ import type { JobDir } from './job-dir.js';
 /**
  * Per-tile hand-overs between stages, one file each in the job folder: a prepared tile (prepare → classify) and a
  * tile prediction (classify → stitch). Written atomically, so a worker killed mid-write leaves no file that looks
- * complete, and a finished tile is never redone. Format: [u32 header length][header JSON][typed arrays' bytes].
+ * complete, and a finished tile is never redone. Format: [u32 header length][header JSON, space-padded so the arrays
+ * start 8-byte aligned][typed arrays' bytes]: a reader takes the arrays as views of the file's bytes, no copy.
  */
 
 function pack(header: object, parts: ArrayBufferView[]): Uint8Array[] {
-  const json = Buffer.from(JSON.stringify(header));
+  const text = JSON.stringify(header);
+  const json = Buffer.from(text.padEnd(text.length + ((8 - ((4 + Buffer.byteLength(text)) % 8)) % 8)));
   const length = Buffer.alloc(4);
   length.writeUInt32LE(json.length);
   return [length, json, ...parts.map((p) => new Uint8Array(p.buffer, p.byteOffset, p.byteLength))];
@@ -25,11 +27,15 @@ function unpack<H>(bytes: Buffer): { header: H; body: Buffer } {
   return { header: JSON.parse(bytes.subarray(4, 4 + n).toString('utf8')) as H, body: bytes.subarray(4 + n) };
 }
 
-/** Copies `length` items of a typed array type out of `body` at byte `offset` (aligned, owned). */
-function take<T extends Float32Array | Uint8Array | Uint16Array>(Type: { new (b: ArrayBuffer): T; BYTES_PER_ELEMENT: number }, body: Buffer, offset: number, length: number): T {
-  const bytes = body.subarray(offset, offset + length * Type.BYTES_PER_ELEMENT);
-  const copy = new ArrayBuffer(bytes.length);
-  new Uint8Array(copy).set(bytes);
+/**
+ * `length` items of a typed array type in `body` at byte `offset`: a view where the bytes are aligned for the type
+ * (files written by pack), else a copy. A view keeps the whole file's buffer alive, which is all typed arrays anyway.
+ */
+function take<T extends Float32Array | Uint8Array | Uint16Array>(Type: { new (b: ArrayBuffer, offset?: number, length?: number): T; BYTES_PER_ELEMENT: number }, body: Buffer, offset: number, length: number): T {
+  const start = body.byteOffset + offset;
+  if (start % Type.BYTES_PER_ELEMENT === 0) return new Type(body.buffer as ArrayBuffer, start, length);
+  const copy = new ArrayBuffer(length * Type.BYTES_PER_ELEMENT);
+  new Uint8Array(copy).set(body.subarray(offset, offset + copy.byteLength));
   return new Type(copy);
 }
 

@@ -1,7 +1,8 @@
 import type { Settings } from '../config/settings.js';
 import { InferencePool } from './inference-pool.js';
 import type { ModelMetadata } from './model-package.js';
-import { inferenceThreadCount, type BackendPreference } from './runtime.js';
+import { inferenceThreadCount } from './inference-threads.js';
+import type { BackendPreference } from './runtime.js';
 import { TileBatcher } from './tile-batcher.js';
 
 /** A model ready to classify tiles: its inference threads and the batcher that feeds them. */

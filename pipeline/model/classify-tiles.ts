@@ -35,7 +35,7 @@ export async function classifyTiles(tiles: PreparedTileResult[], pool: Inference
   const probs = await pool.predict(x, tiles.length, side, C);
   return tiles.map(({ tile, prepared: { valid, cloud } }, b) => ({
     tile,
-    probabilities: probs.slice(b * side * side * K, (b + 1) * side * side * K),
+    probabilities: probs.subarray(b * side * side * K, (b + 1) * side * side * K),
     status: valid.map((v, i) => (v ? PIXEL_STATUS.classified : cloud[i] === NO_CLEAR_OBSERVATION ? PIXEL_STATUS.noClearObservation : cloud[i] ? PIXEL_STATUS.cloud : PIXEL_STATUS.noData)),
   }));
 }

@@ -21,8 +21,10 @@ ready.then(
 port.on('message', async (msg: { id: number; input: Float32Array; n: number; size: number; channels: number }) => {
   try {
     const { pkg } = await ready;
-    const output = (await predictBatch(pkg.model, msg.input, msg.n, msg.size, msg.channels)).slice();
-    port.postMessage({ type: 'result', id: msg.id, output }, [output.buffer]);
+    const read = await predictBatch(pkg.model, msg.input, msg.n, msg.size, msg.channels);
+    // Transferred, so it must own its buffer: the wasm backend's read is already a copy, others may return a view.
+    const output = read.byteOffset === 0 && read.byteLength === read.buffer.byteLength ? read : read.slice();
+    port.postMessage({ type: 'result', id: msg.id, output }, [output.buffer as ArrayBuffer]);
   } catch (err) {
     port.postMessage({ type: 'result', id: msg.id, error: (err as Error).message });
   }

@@ -6,7 +6,8 @@ import { validate } from '../config/load-yaml.js';
 import { buildDirAtomic } from '../core/atomic-write.js';
 import { SatError } from '../core/errors.js';
 import { BandRecipeSchema, loadBandRecipe, recipeChannels } from '../preprocess/band-recipe.js';
-import { tf } from './runtime.js';
+// TensorFlow.js is loaded when a model is saved or loaded, not by reading metadata: the main thread of a run never needs it.
+import type * as tf from '@tensorflow/tfjs';
 
 /**
  * A model package is a directory:
@@ -97,6 +98,7 @@ export function checkPackageTarget(dir: string): void {
 export async function saveModelPackage(dir: string, model: tf.LayersModel, metadata: ModelMetadata): Promise<string> {
   const checked = ModelMetadataSchema.parse(metadata);
   checkPackageTarget(dir);
+  const { tf } = await import('./runtime.js');
   await buildDirAtomic(dir, async (staging) => {
     await model.save(
       tf.io.withSaveHandler(async (artifacts) => {
@@ -198,6 +200,7 @@ export async function loadModelPackage(dir: string): Promise<ModelPackage> {
   if (expected !== weightData.byteLength) {
     throw new SatError('E_FORMAT', `${dir}: weights hold ${weightData.byteLength} bytes, the manifest describes ${expected}`);
   }
+  const { tf } = await import('./runtime.js');
   let model: tf.LayersModel;
   try {
     const arrayBuffer = weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength);

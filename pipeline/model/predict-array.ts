@@ -1,5 +1,6 @@
 import { makeTileGrid, type Tile } from '../tiling/tile-grid.js';
 import { predictBatch } from './predict-batch.js';
+import { roundUp } from './prediction-plan.js';
 import { tf } from './runtime.js';
 import { TileBlender } from './tile-blender.js';
 
@@ -18,10 +19,6 @@ export interface PredictArrayOptions {
   multipleOf: number;
   tileSize?: number;
   batchSize?: number;
-}
-
-export function roundUp(value: number, multiple: number): number {
-  return Math.ceil(value / multiple) * multiple;
 }
 
 /**

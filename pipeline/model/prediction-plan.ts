@@ -1,7 +1,10 @@
 import { SatError } from '../core/errors.js';
 import type { ModelMetadata } from './model-package.js';
-import { roundUp } from './predict-array.js';
 import { makeTileGrid, type TileGrid, type TileGridSpec } from '../tiling/tile-grid.js';
+
+export function roundUp(value: number, multiple: number): number {
+  return Math.ceil(value / multiple) * multiple;
+}
 
 /** The tiling a model needs: tile size from the settings, a halo of at least the model's receptive radius. */
 export function modelTiling(metadata: ModelMetadata, settings: TileGridSpec): TileGridSpec {

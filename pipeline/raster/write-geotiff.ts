@@ -292,32 +292,36 @@ class TiledGeoTiffWriter implements GeoTiffWriter {
     const nb = o.bands;
     const out = allocPixels(o.dtype, ts * ts * nb);
     // Load every source tile this output tile covers first, so the pixel loop below stays synchronous.
-    const srcTiles = new Map<number, PixelArray>();
     const sx0 = Math.floor((tx * ts * ratio) / ts);
     const sy0 = Math.floor((ty * ts * ratio) / ts);
     const sx1 = Math.min(src.across - 1, Math.floor(((tx + 1) * ts * ratio - 1) / ts));
     const sy1 = Math.min(src.down - 1, Math.floor(((ty + 1) * ts * ratio - 1) / ts));
+    const across = sx1 - sx0 + 1;
+    const srcTiles: PixelArray[] = [];
     for (let sy = sy0; sy <= sy1; sy++) {
-      for (let sx = sx0; sx <= sx1; sx++) srcTiles.set(sy * src.across + sx, await this.readBack(src, sy * src.across + sx));
+      for (let sx = sx0; sx <= sx1; sx++) srcTiles.push(await this.readBack(src, sy * src.across + sx));
     }
     const nodata = o.nodata;
-    const values: number[] = [];
+    const values = new Float64Array(ratio * ratio);
     const w = Math.min(ts, dst.width - tx * ts);
     const h = Math.min(ts, dst.height - ty * ts);
     for (let y = 0; y < h; y++) {
+      const gy = (ty * ts + y) * ratio;
+      const yEnd = Math.min(gy + ratio, src.height);
       for (let x = 0; x < w; x++) {
         const gx = (tx * ts + x) * ratio;
-        const gy = (ty * ts + y) * ratio;
+        const xEnd = Math.min(gx + ratio, src.width);
         for (let b = 0; b < nb; b++) {
-          values.length = 0;
-          for (let yy = gy; yy < Math.min(gy + ratio, src.height); yy++) {
-            for (let xx = gx; xx < Math.min(gx + ratio, src.width); xx++) {
-              const tile = srcTiles.get(Math.floor(yy / ts) * src.across + Math.floor(xx / ts))!;
-              const v = tile[((yy % ts) * ts + (xx % ts)) * nb + b];
-              if (v === v && v !== nodata) values.push(v); // skip NaN and nodata
+          let n = 0;
+          for (let yy = gy; yy < yEnd; yy++) {
+            const tileRow = (Math.floor(yy / ts) - sy0) * across - sx0;
+            const rowStart = (yy % ts) * ts;
+            for (let xx = gx; xx < xEnd; xx++) {
+              const v = srcTiles[tileRow + Math.floor(xx / ts)][(rowStart + (xx % ts)) * nb + b];
+              if (v === v && v !== nodata) values[n++] = v; // skip NaN and nodata
             }
           }
-          out[(y * ts + x) * nb + b] = values.length === 0 ? (nodata ?? 0) : summarise(values, o.overviewResampling, o.dtype);
+          out[(y * ts + x) * nb + b] = n === 0 ? (nodata ?? 0) : summarise(values, n, o.overviewResampling, o.dtype);
         }
       }
     }
@@ -460,18 +464,43 @@ function applyPredictor(block: PixelArray, tileSize: number, samples: number, pr
   return out;
 }
 
-function summarise(values: number[], how: 'nearest' | 'average' | 'mode', dtype: DType): number {
+/** The first `n` of `values` summarised into one pixel; mode ties go to the smallest value. */
+function summarise(values: Float64Array, n: number, how: 'nearest' | 'average' | 'mode', dtype: DType): number {
   if (how === 'nearest') return values[0];
   if (how === 'mode') {
-    const counts = new Map<number, number>();
+    if (n > 16) {
+      // Many values: sorted, the longest run wins (the first, so the smallest value, among equally long ones).
+      const sorted = values.subarray(0, n).sort();
+      let best = sorted[0];
+      let bestCount = 0;
+      for (let i = 0; i < n; ) {
+        let j = i + 1;
+        while (j < n && sorted[j] === sorted[i]) j++;
+        if (j - i > bestCount) {
+          best = sorted[i];
+          bestCount = j - i;
+        }
+        i = j;
+      }
+      return best;
+    }
+    // Few values (4 for a 2x reduction): counted by comparison, cheaper than building a Map per pixel.
     let best = values[0];
-    for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-    for (const [v, c] of counts) if (c > counts.get(best)! || (c === counts.get(best)! && v < best)) best = v;
+    let bestCount = 0;
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      let c = 0;
+      for (let j = 0; j < n; j++) if (values[j] === v) c++;
+      if (c > bestCount || (c === bestCount && v < best)) {
+        best = v;
+        bestCount = c;
+      }
+    }
     return best;
   }
   let sum = 0;
-  for (const v of values) sum += v;
-  const mean = sum / values.length;
+  for (let i = 0; i < n; i++) sum += values[i];
+  const mean = sum / n;
   return dtype.startsWith('float') ? mean : Math.floor(mean + 0.5);
 }
 

@@ -2,7 +2,8 @@ import type { Settings } from '../config/settings.js';
 import { logger } from '../core/logger.js';
 import type { PredictionJob } from '../jobs/open-job.js';
 import { Classifiers } from '../model/classifiers.js';
-import { inferenceThreadCount, type BackendPreference } from '../model/runtime.js';
+import { inferenceThreadCount } from '../model/inference-threads.js';
+import type { BackendPreference } from '../model/runtime.js';
 import { runStage, type RunCost, type Stage, type StageContext, type StageName, type TileStage } from '../stages/stage.js';
 
 const seconds = (ms: number) => Math.round(ms / 10) / 100;

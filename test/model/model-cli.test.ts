@@ -31,7 +31,7 @@ describe('sat train / predict / evaluate', () => {
     const out = path.join(tmp, 'prediction');
     const predict = sat('predict', '--model', model, '--imagery', file('scene.tif'), '--aux', file('clouds.tif'), '--out', out);
     expect(predict.status).toBe(0);
-    expect(predict.stdout).toMatch(/classes\.tif: 192 x 192 px in 1 tiles of 512 \(\+32 halo\), wasm on \d thread/);
+    expect(predict.stdout).toMatch(/classes\.tif: 192 x 192 px in 1 tiles of 512 \(\+8 halo\), wasm on \d thread/);
     expect(predict.stdout).toMatch(/built-up +\d+ px/);
     expect(existsSync(path.join(out, 'confidence.tif'))).toBe(true);
     expect(JSON.parse(readFileSync(path.join(out, 'prediction.json'), 'utf8')).model.hash).toBe(trained.hash);

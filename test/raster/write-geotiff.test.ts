@@ -135,6 +135,39 @@ describe.runIf(hasGdal)('GeoTIFF writer, read back by GDAL', () => {
     expect(gdalRaw(file, ['-ovr', '0']).equals(bytesOf(expected))).toBe(true);
   });
 
+  it('mode overviews (class maps): the most frequent valid value of each block, ties to the smallest, as an independent count gives', async () => {
+    const file = path.join(tmp, 'mode-overviews.tif');
+    const W = 300;
+    const H = 200;
+    // Few classes in small patches, so 2x2 blocks hold ties and 16x16 blocks hold many values; 255 = nodata.
+    const rand = lcg(7);
+    const classes = Uint8Array.from({ length: W * H }, (_, i) => (rand() < 0.05 ? 255 : (Math.floor((i % W) / 3) + Math.floor(i / W / 5) + (rand() < 0.3 ? 1 : 0)) % 4));
+    // [2, 16]: level 2 from the full image (4 values a block: counted by comparison), level 16 from level 2 with
+    // ratio 8 (64 values a block: the sorted path).
+    await writeGeoTiff(file, { window: { col: 0, row: 0, width: W, height: H }, dtype: 'uint8', bands: [classes] }, { geotransform: gt, epsg: 32633, nodata: 255, tileSize: 64, overviews: [2, 16], overviewResampling: 'mode' });
+    const mode = (values: number[]) => {
+      const counts = new Map<number, number>();
+      for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+      return [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? 255;
+    };
+    const reduce = (src: Uint8Array, w: number, h: number, f: number) => {
+      const ow = Math.ceil(w / f);
+      const oh = Math.ceil(h / f);
+      const out = new Uint8Array(ow * oh);
+      for (let y = 0; y < oh; y++) {
+        for (let x = 0; x < ow; x++) {
+          const v: number[] = [];
+          for (let yy = y * f; yy < Math.min(h, y * f + f); yy++) for (let xx = x * f; xx < Math.min(w, x * f + f); xx++) if (src[yy * w + xx] !== 255) v.push(src[yy * w + xx]);
+          out[y * ow + x] = mode(v);
+        }
+      }
+      return out;
+    };
+    const level2 = reduce(classes, W, H, 2);
+    expect(gdalRaw(file, ['-ovr', '0']).equals(Buffer.from(level2))).toBe(true);
+    expect(gdalRaw(file, ['-ovr', '1']).equals(Buffer.from(reduce(level2, 150, 100, 8)))).toBe(true);
+  });
+
   it('a 4096 x 4096 file streamed in shuffled tile order is identical for GDAL, geotiff.js and our reader', async () => {
     const file = path.join(tmp, 'streamed.tif');
     const size = 4096;
