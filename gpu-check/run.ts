@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { buildArchitecture, type Architecture } from '../pipeline/model/architectures.js';
 import { InferencePool } from '../pipeline/model/inference-pool.js';
 import { saveModelPackage, type ModelMetadata } from '../pipeline/model/model-package.js';
-import { roundUp } from '../pipeline/model/predict-array.js';
+import { roundUp } from '../pipeline/model/prediction-plan.js';
 import { initModelRuntime } from '../pipeline/model/runtime.js';
 import { findWebGpu } from '../pipeline/model/webgpu-adapter.js';
 import { seededRandom } from '../pipeline/core/random.js';
