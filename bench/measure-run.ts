@@ -42,7 +42,7 @@ export function prepareRunJob(root: string, benchDir: string, size: number): str
       `imagery: ${p('scene.tif')}`,
       `aux: ${p('clouds.tif')}`,
       `model: ${model}`,
-      `regions: { file: ${p('regions.geojson')}, idField: code, nameField: name }`,
+      `regions: { file: ${p('regions.geojson')}, idField: code }`, // no nameField: builds from before it existed run the same job
       `reference: { raster: ${p('truth.tif')}, sampleSize: 1500, minPerStratum: 20, strata: region-class }`,
       `period: '2020-06-01'`,
       'seed: 1',

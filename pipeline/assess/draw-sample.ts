@@ -63,20 +63,19 @@ export async function drawStratifiedSample(
   const width = map.info.width;
   if (regions && regions.index.length !== width * map.info.height) throw new SatError('E_INPUT', 'the region index raster is not on the class map\'s grid');
   // Stratum key: region index (0 without regions) * 256 + class; class maps are uint8.
+  // Counted in arrays by key, not Maps: both passes visit every pixel of the map.
   const keyOf = regions ? (v: number, col: number, row: number) => regions.index[row * width + col] * 256 + v : (v: number) => v;
-  const counts = new Map<number, number>();
-  await forEachClassPixel(map, (v, col, row) => {
-    const key = keyOf(v, col, row);
-    if (key >= 256 || !regions) counts.set(key, (counts.get(key) ?? 0) + 1);
-  });
-  const keys = [...counts.keys()].sort((a, b) => a - b);
+  const counts = new Float64Array(((regions?.ids.length ?? 0) + 1) * 256);
+  await forEachClassPixel(map, (v, col, row) => void counts[keyOf(v, col, row)]++);
+  // With regions, key < 256 is outside every region: not sampled.
+  const keys = [...counts.keys()].filter((key) => counts[key] > 0 && (key >= 256 || !regions));
   if (keys.length === 0) throw new SatError('E_INPUT', `${map.info.source}: the class map has no classified pixel${regions ? ' inside the regions' : ''}`);
-  const sizes = allocateSample(keys.map((k) => counts.get(k)!), options.total, options.minPerStratum ?? 50);
+  const sizes = allocateSample(keys.map((k) => counts[k]), options.total, options.minPerStratum ?? 50);
   const random = seededRandom(options.seed);
   // For each stratum, the ranks (order of appearance in the map) of the pixels to take: a partial Fisher–Yates draw.
-  const chosen = new Map<number, Set<number>>();
+  const chosen: (Set<number> | undefined)[] = [];
   keys.forEach((key, k) => {
-    const n = counts.get(key)!;
+    const n = counts[key];
     const picked = new Map<number, number>();
     const ranks = new Set<number>();
     for (let i = 0; i < sizes[k]; i++) {
@@ -85,18 +84,17 @@ export async function drawStratifiedSample(
       picked.set(j, picked.get(i) ?? i);
       ranks.add(vj);
     }
-    chosen.set(key, ranks);
+    chosen[key] = ranks;
   });
   const regionOf = (key: number) => (regions ? { region: regions.ids[Math.floor(key / 256) - 1] } : {});
-  const seen = new Map<number, number>();
+  const seen = new Float64Array(counts.length);
   const toLonLat = makeTransform({ epsg: map.info.epsg, proj4: map.info.proj4 }, WGS84);
   const points: Omit<SamplePoint, 'id'>[] = [];
   await forEachClassPixel(map, (v, col, row) => {
     const key = keyOf(v, col, row);
-    const ranks = chosen.get(key);
+    const ranks = chosen[key];
     if (!ranks) return;
-    const rank = seen.get(key) ?? 0;
-    seen.set(key, rank + 1);
+    const rank = seen[key]++;
     if (!ranks.has(rank)) return;
     const [x, y] = pixelToWorld(gt, col + 0.5, row + 0.5);
     const [lon, lat] = toLonLat([x, y]);
@@ -104,7 +102,7 @@ export async function drawStratifiedSample(
   });
   return {
     seed: options.seed,
-    strata: keys.map((key, k) => ({ ...regionOf(key), stratum: key % 256, pixels: counts.get(key)!, sampleSize: sizes[k] })),
+    strata: keys.map((key, k) => ({ ...regionOf(key), stratum: key % 256, pixels: counts[key], sampleSize: sizes[k] })),
     points: points.map((p, id) => ({ id: id + 1, ...p })),
   };
 }

@@ -80,6 +80,7 @@ export class TileBlender {
     const { read } = tile;
     const side = read.width;
     const ramp = this.rampWeights;
+    const own = this.key(tile.col, tile.row);
     for (const key of this.neighbours(tile)) {
       const p = this.pendingFor(key);
       const core = p.tile.core;
@@ -87,9 +88,21 @@ export class TileBlender {
       const c1 = Math.min(core.col + core.width, read.col + side);
       const r0 = Math.max(core.row, read.row);
       const r1 = Math.min(core.row + core.height, read.row + read.height);
+      // The inside of a tile's own core, farther than the halo from its edges, lies in no other window: there the
+      // tile's weight is 1 and the blend is its own probabilities, copied (what the weighted sum gives exactly).
+      const inside = key === own ? this.insideOf(tile) : null;
       for (let r = r0; r < r1; r++) {
         const wy = ramp[r - read.row];
+        const rowInside = inside !== null && inside.c0 < inside.c1 && r >= inside.r0 && r < inside.r1;
         for (let c = c0; c < c1; c++) {
+          if (rowInside && c === inside.c0) {
+            const src = (r - read.row) * side + (c - read.col);
+            const dst = (r - core.row) * core.width + (c - core.col);
+            p.sum.set(probabilities.subarray(src * K, (src + inside.c1 - c) * K), dst * K);
+            p.weight.fill(1, dst, dst + inside.c1 - c);
+            c = inside.c1 - 1;
+            continue;
+          }
           const w = Math.min(wy, ramp[c - read.col]);
           const src = (r - read.row) * side + (c - read.col);
           const dst = (r - core.row) * core.width + (c - core.col);
@@ -97,7 +110,7 @@ export class TileBlender {
           for (let k = 0; k < K; k++) p.sum[dst * K + k] += w * probabilities[src * K + k];
         }
       }
-      if (key === this.key(tile.col, tile.row)) {
+      if (key === own) {
         p.status = new Uint8Array(core.width * core.height);
         for (let r = 0; r < core.height; r++) {
           const src = (core.row - read.row + r) * side + (core.col - read.col);
@@ -113,6 +126,22 @@ export class TileBlender {
         await this.onCore({ tile: p.tile, probabilities: p.sum, status: p.status! });
       }
     }
+  }
+
+  /** Scene rows and columns of the tile's core that no other window reaches and where its own weight is 1 (may be empty). */
+  private insideOf(tile: Tile): { r0: number; r1: number; c0: number; c1: number } {
+    const { core, read } = tile;
+    const halo = this.grid.halo;
+    const ones = (start: number, length: number, from: number, to: number): [number, number] => {
+      let a = Math.max(from, start + halo);
+      let b = Math.min(to, start + length - halo);
+      while (a < b && this.rampWeights[a - from] !== 1) a++;
+      while (b > a && this.rampWeights[b - 1 - from] !== 1) b--;
+      return [a, b];
+    };
+    const [c0, c1] = ones(core.col, core.width, read.col, read.col + read.width);
+    const [r0, r1] = ones(core.row, core.height, read.row, read.row + read.height);
+    return { r0, r1, c0, c1 };
   }
 
   /** Cores still waiting for a neighbour (0 once every selected tile was added). */

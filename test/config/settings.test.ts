@@ -10,7 +10,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe('settings', () => {
   it('the defaults load and validate', () => {
     const s = loadSettings(undefined, {});
-    expect(s.tiling).toEqual({ tileSize: 512, halo: 32 });
+    expect(s.tiling).toEqual({ tileSize: 512, halo: 8 });
     expect(s.raster.decodeThreads).toBe(0);
   });
 
