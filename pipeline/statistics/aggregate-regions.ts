@@ -5,7 +5,7 @@ import type { RegionCoverage } from '../statistics/region-statistics.js';
 import { cellAreaFunction } from '../zonal/cell-area.js';
 import { regionsInCrs, type RegionSet } from '../zonal/load-regions.js';
 import { geodesicArea } from '../zonal/region-area.js';
-import { CoverageMemo, type CoverageMethod } from '../zonal/coverage-cache.js';
+import type { CoverageMethod } from '../zonal/coverage-cache.js';
 import { zonalStatistics } from '../zonal/zonal-statistics.js';
 
 /**
@@ -21,9 +21,7 @@ export async function aggregateRegions(
   const info = requireGeoreferenced(input.classes.info, 'class map');
   const crs = crsOf(info);
   const zones = regionsInCrs(input.regions, crs);
-  // The status pass reuses the class pass's coverage: same grid, rule and regions.
-  const coverageCache = { cache: new CoverageMemo(), key: 'regions' };
-  const options = { method: input.method, categorical: true, cellArea: cellAreaFunction(info.geotransform, crs), coverageCache };
+  const options = { method: input.method, categorical: true, cellArea: cellAreaFunction(info.geotransform, crs) };
   const classes = await zonalStatistics(input.classes, zones, { ...options, onProgress: (done, total) => onProgress((0.5 * done) / total) });
   // Without a status raster (a class map from elsewhere), what is classified is all that is known of the region.
   const status = input.status ? await zonalStatistics(input.status, zones, { ...options, nodata: null, onProgress: (done, total) => onProgress(0.5 + (0.5 * done) / total) }) : null;

@@ -56,31 +56,12 @@ export function coverageKey(grid: { width: number; height: number; geotransform:
     .digest('hex');
 }
 
-/** Where coverage tables are kept between zonal runs over the same grid, rule and regions. */
-export interface CoverageStore {
-  load(key: string): CoverageTable[] | null;
-  save(key: string, tables: CoverageTable[]): void;
-}
-
-/** Coverage tables kept in memory: for passes over several rasters of one grid in one process (class map, status). */
-export class CoverageMemo implements CoverageStore {
-  private readonly tables = new Map<string, CoverageTable[]>();
-
-  load(key: string): CoverageTable[] | null {
-    return this.tables.get(key) ?? null;
-  }
-
-  save(key: string, tables: CoverageTable[]): void {
-    this.tables.set(key, tables);
-  }
-}
-
 /**
  * Coverage tables on disk, one file per (grid, rule, region-set version), so a recurring run over the same
  * grid and regions does not recompute them. Files are written whole and renamed into place: a crashed run
  * leaves no half table behind.
  */
-export class CoverageCache implements CoverageStore {
+export class CoverageCache {
   hits = 0;
   misses = 0;
 

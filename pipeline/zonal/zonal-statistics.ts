@@ -2,7 +2,7 @@ import type { MultiPolygon, Polygon } from 'geojson';
 import { SatError } from '../core/errors.js';
 import type { RasterReader } from '../raster/open-raster.js';
 import type { PixelWindow } from '../raster/types.js';
-import { appendCoverageRows, coverageRows, type CoverageMethod, type CoverageStore, type CoverageTable } from './coverage-cache.js';
+import { appendCoverageRows, coverageRows, type CoverageCache, type CoverageMethod, type CoverageTable } from './coverage-cache.js';
 import { burnLinesAndPoints, isLinearOrPoint, linearWindow, type LinearGeometry } from './burn-lines-points.js';
 import { exactCoverage } from './exact-coverage.js';
 import { pixelRings, ringsWindow, type PixelRing } from './pixel-rings.js';
@@ -74,7 +74,7 @@ export interface ZonalOptions {
   /** Quantiles reported with `detail`; default [0.25, 0.75]. */
   quantiles?: number[];
   /** Reuse coverage tables from earlier runs over the same grid, rule and region set (key: coverageKey()). */
-  coverageCache?: { cache: CoverageStore; key: string };
+  coverageCache?: { cache: CoverageCache; key: string };
   /** Rows of a zone processed at once, bounding memory for large zones. */
   rowsPerBand?: number;
   onProgress?: (done: number, total: number) => void;
