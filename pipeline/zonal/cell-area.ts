@@ -48,19 +48,32 @@ export function cellAreaFunction(gt: GeoTransform, crs: Crs, options: { step?: n
   const geographic = /\+proj=longlat/.test(crs.proj4) && /WGS84|\+ellps=WGS84/.test(crs.proj4) && gt[2] === 0 && gt[4] === 0;
   if (geographic) return (_col, row) => lonLatCellArea(gt[3] + row * gt[5], gt[3] + (row + 1) * gt[5], gt[1]);
   const step = options.step ?? 32;
-  const lattice = new Map<string, number>();
+  // Lattice points by a numeric key (no string built per look-up: this runs for every cell of every region).
+  const lattice = new Map<number, number>();
   const at = (i: number, j: number) => {
-    const key = `${i},${j}`;
+    const key = i * 2 ** 26 + j;
     let a = lattice.get(key);
     if (a === undefined) lattice.set(key, (a = cellArea(i * step, j * step)));
     return a;
   };
   // Cells are asked for along rows: the lattice square of the last cell is kept, sparing four map look-ups a cell.
-  let [lastI, lastJ, a00, a10, a01, a11] = [NaN, NaN, 0, 0, 0, 0];
+  let lastI = NaN;
+  let lastJ = NaN;
+  let a00 = 0;
+  let a10 = 0;
+  let a01 = 0;
+  let a11 = 0;
   return (col, row) => {
     const i = Math.floor(col / step);
     const j = Math.floor(row / step);
-    if (i !== lastI || j !== lastJ) [lastI, lastJ, a00, a10, a01, a11] = [i, j, at(i, j), at(i + 1, j), at(i, j + 1), at(i + 1, j + 1)];
+    if (i !== lastI || j !== lastJ) {
+      lastI = i;
+      lastJ = j;
+      a00 = at(i, j);
+      a10 = at(i + 1, j);
+      a01 = at(i, j + 1);
+      a11 = at(i + 1, j + 1);
+    }
     const tx = (col - i * step) / step;
     const ty = (row - j * step) / step;
     return (a00 * (1 - tx) + a10 * tx) * (1 - ty) + (a01 * (1 - tx) + a11 * tx) * ty;
