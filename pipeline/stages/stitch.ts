@@ -26,11 +26,20 @@ export const stitch: JobStage = {
     const writer = await PredictionWriter.create({ scene: plan.scene, metadata: job.metadata, modelDir: job.inputs.model, plan: grids, outDir: job.dir.predictionDir, probabilities: job.inputs.probabilities });
     let first: ClassifiedTile | undefined;
     try {
-      for (const [i, t] of grids.grid.tiles.entries()) {
-        const tile = await readTilePrediction(job.dir, t.id);
+      const tiles = grids.grid.tiles;
+      // The next tile's file is read while this one is blended and written.
+      const read = (i: number) => {
+        const p = readTilePrediction(job.dir, tiles[i].id);
+        p.catch(() => {}); // awaited below, where its failure surfaces
+        return p;
+      };
+      let next = tiles.length > 0 ? read(0) : null;
+      for (let i = 0; i < tiles.length; i++) {
+        const tile = await next!;
+        next = i + 1 < tiles.length ? read(i + 1) : null;
         first ??= tile;
         await writer.add(tile);
-        ctx.progress((i + 1) / grids.grid.tiles.length);
+        ctx.progress((i + 1) / tiles.length);
       }
     } catch (err) {
       await writer.abort();
