@@ -39,10 +39,13 @@ export async function forEachClassPixel(map: RasterReader, visit: (value: number
   const { width, nodata } = map.info;
   for await (const strip of readStrips(map, { bands: [1], pixelsPerStrip: 2_000_000 })) {
     const values = strip.bands[0];
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (v !== v || v === nodata) continue;
-      visit(v, i % width, strip.window.row + Math.floor(i / width));
+    for (let y = 0, i = 0; y < strip.window.height; y++) {
+      const row = strip.window.row + y;
+      for (let x = 0; x < width; x++, i++) {
+        const v = values[i];
+        if (v !== v || v === nodata) continue;
+        visit(v, x, row);
+      }
     }
   }
 }

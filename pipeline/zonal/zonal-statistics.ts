@@ -194,22 +194,26 @@ async function scanZone(raster: RasterReader, zone: Zone, options: ZonalOptions,
     // Cells the file's own mask marks invalid are not data at all: neither counted nor reported as nodata.
     const mask = await raster.readMask(part);
     const weights = options.weights ? (await options.weights.read(part, { bands: [1] })).bands[0] : null;
-    for (let i = 0; i < coverage.length; i++) {
-      const covered = coverage[i];
-      if (covered === 0 || covered < minCoverage || (mask && !mask[i])) continue;
-      const sliver = covered < SLIVER_COVERAGE;
-      if (sliver && fullWeight) continue;
-      const c = fullWeight ? 1 : covered;
-      let v = values[i];
-      if (v !== v || v === nodata) {
-        if (v !== v) visit.nan(c);
-        else visit.nodata(c);
-        if (fallback === undefined) continue;
-        v = fallback;
-      } else {
-        v = v * scale + offset;
+    // Row by row, so a cell's column and row come without a division per cell.
+    for (let y = 0, i = 0; y < part.height; y++) {
+      const row = part.row + y;
+      for (let x = 0; x < part.width; x++, i++) {
+        const covered = coverage[i];
+        if (covered === 0 || covered < minCoverage || (mask && !mask[i])) continue;
+        const sliver = covered < SLIVER_COVERAGE;
+        if (sliver && fullWeight) continue;
+        const c = fullWeight ? 1 : covered;
+        let v = values[i];
+        if (v !== v || v === nodata) {
+          if (v !== v) visit.nan(c);
+          else visit.nodata(c);
+          if (fallback === undefined) continue;
+          v = fallback;
+        } else {
+          v = v * scale + offset;
+        }
+        visit.value(v, c, weights ? weights[i] : 1, part.col + x, row, sliver);
       }
-      visit.value(v, c, weights ? weights[i] : 1, part.col + (i % part.width), part.row + Math.floor(i / part.width), sliver);
     }
   }
   return table;
