@@ -69,7 +69,10 @@ export async function drawStratifiedSample(
   // Counted in arrays by key, not Maps: both passes visit every pixel of the map.
   const keyOf = regions ? (v: number, col: number, row: number) => regions.index[row * width + col] * 256 + v : (v: number) => v;
   const counts = new Float64Array(((regions?.ids.length ?? 0) + 1) * 256);
-  await forEachClassPixel(map, (v, col, row) => void counts[keyOf(v, col, row)]++);
+  await forEachClassPixel(map, (v, col, row) => {
+    if (!(v >= 0 && v <= 255 && Number.isInteger(v))) throw new SatError('E_INPUT', `${map.info.source}: value ${v} at pixel (${col}, ${row}) is not a class id (a class map holds 0 to 255)`);
+    counts[keyOf(v, col, row)]++;
+  });
   // With regions, key < 256 is outside every region: not sampled.
   const keys = [...counts.keys()].filter((key) => counts[key] > 0 && (key >= 256 || !regions));
   if (keys.length === 0) throw new SatError('E_INPUT', `${map.info.source}: the class map has no classified pixel${regions ? ' inside the regions' : ''}`);

@@ -9,6 +9,7 @@ import { referenceOffset } from '../../pipeline/assess/sample-files.js';
 import { openRaster, type RasterReader } from '../../pipeline/raster/open-raster.js';
 import type { RasterInfo } from '../../pipeline/raster/types.js';
 import { generateScene } from '../../pipeline/synth/generate-scene.js';
+import { writeGeoTiff } from '../../pipeline/raster/write-geotiff.js';
 
 describe('sample allocation', () => {
   it('rare strata get the floor, the rest is proportional, the sizes add up exactly', () => {
@@ -81,5 +82,19 @@ describe('a reference raster on the map’s lattice', () => {
     expect(() => referenceOffset(map, info([450_000, 20, 0, 5_100_000, 0, -20]))).toThrow("its pixels are 20 x 20, the map's 10 x 10");
     expect(() => referenceOffset(map, info([450_000, 10, 0, 5_100_000, 0, -10], 3035))).toThrow('it is in EPSG:3035, the map in EPSG:32633');
     expect(() => referenceOffset(info(null, null, 50), info(null, null, 60))).toThrow('it is 60 x 60, the map 50 x 50, and one of them has no georeferencing');
+  });
+
+  it('a map whose values are not class ids (0 to 255) is refused, naming the value and the pixel', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sat-sample-float-'));
+    const file = path.join(dir, 'float-map.tif');
+    const values = Float32Array.from({ length: 40 * 30 }, (_, i) => (i === 45 ? 2.5 : i % 3));
+    await writeGeoTiff(file, { window: { col: 0, row: 0, width: 40, height: 30 }, dtype: 'float32', bands: [values] }, { geotransform: [500000, 10, 0, 4000000, 0, -10], epsg: 32633 });
+    const map = await openRaster(file);
+    try {
+      await expect(drawStratifiedSample(map, { total: 30, minPerStratum: 5, seed: 1 })).rejects.toThrow(/value 2\.5 at pixel \(5, 1\) is not a class id/);
+    } finally {
+      await map.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
