@@ -58,6 +58,7 @@ function stageProcessor(ctx: ServiceContext, stage: Stage<Job>, classifiers: Cla
           classifiers,
           progress: (f) => void bullJob.updateProgress(Math.round(f * 100)).catch(() => {}),
           runCost: () => queuedRunCost(ctx, jobId),
+          handOver: null, // every stage job may run in another process
         };
         try {
           const start = Date.now();

@@ -78,22 +78,24 @@ export async function drawStratifiedSample(
   if (keys.length === 0) throw new SatError('E_INPUT', `${map.info.source}: the class map has no classified pixel${regions ? ' inside the regions' : ''}`);
   const sizes = allocateSample(keys.map((k) => counts[k]), options.total, options.minPerStratum ?? 50);
   const random = seededRandom(options.seed);
-  // For each stratum, the ranks (order of appearance in the map) of the pixels to take: a partial Fisher–Yates draw.
-  const chosen: (Set<number> | undefined)[] = [];
+  // For each stratum, the ranks (order of appearance in the map) of the pixels to take: a partial Fisher–Yates draw,
+  // kept ascending, so the scan below compares each pixel's rank with the stratum's next one instead of a set look-up.
+  const chosen: (number[] | undefined)[] = [];
   keys.forEach((key, k) => {
     const n = counts[key];
     const picked = new Map<number, number>();
-    const ranks = new Set<number>();
+    const ranks: number[] = [];
     for (let i = 0; i < sizes[k]; i++) {
       const j = i + Math.floor(random() * (n - i));
       const vj = picked.get(j) ?? j;
       picked.set(j, picked.get(i) ?? i);
-      ranks.add(vj);
+      ranks.push(vj);
     }
-    chosen[key] = ranks;
+    chosen[key] = ranks.sort((a, b) => a - b);
   });
   const regionOf = (key: number) => (regions ? { region: regions.ids[Math.floor(key / 256) - 1] } : {});
   const seen = new Float64Array(counts.length);
+  const taken = new Float64Array(counts.length); // per stratum, how many of its chosen ranks are passed
   const toLonLat = makeTransform({ epsg: map.info.epsg, proj4: map.info.proj4 }, WGS84);
   const points: Omit<SamplePoint, 'id'>[] = [];
   await forEachClassPixel(map, (v, col, row) => {
@@ -101,7 +103,8 @@ export async function drawStratifiedSample(
     const ranks = chosen[key];
     if (!ranks) return;
     const rank = seen[key]++;
-    if (!ranks.has(rank)) return;
+    if (ranks[taken[key]] !== rank) return;
+    taken[key]++;
     const [x, y] = pixelToWorld(gt, col + 0.5, row + 0.5);
     const [lon, lat] = toLonLat([x, y]);
     points.push({ stratum: v, ...regionOf(key), col, row, x, y, lon, lat });

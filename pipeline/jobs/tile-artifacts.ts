@@ -55,6 +55,36 @@ export async function readPreparedTile(dir: JobDir, tileId: string): Promise<{ t
   return { tile, prepared: { ...rest, data, valid, cloud } };
 }
 
+/**
+ * Prepared tiles kept in memory between the stages of one process: `sat run` takes each tile through prepare and
+ * classify back to back, so classify takes the arrays from here instead of a file written and read again (~7 MB per
+ * 512² tile). Nothing is written, so a run stopped in between prepares such a tile again. Where stages run apart (the
+ * service) there is no hand-over and the file carries the tile.
+ */
+export class TileHandOver {
+  private readonly prepared = new Map<string, { tile: Tile; prepared: PreparedTile }>();
+
+  putPrepared(tile: Tile, prepared: PreparedTile): void {
+    this.prepared.set(tile.id, { tile, prepared });
+  }
+
+  takePrepared(tileId: string): { tile: Tile; prepared: PreparedTile } | undefined {
+    const value = this.prepared.get(tileId);
+    this.prepared.delete(tileId);
+    return value;
+  }
+}
+
+/** Hands the prepared tile to classify: in memory where the process has a hand-over, else through its file. */
+export async function handOverPreparedTile(dir: JobDir, tile: Tile, prepared: PreparedTile, handOver: TileHandOver | null): Promise<void> {
+  if (handOver) handOver.putPrepared(tile, prepared);
+  else await writePreparedTile(dir, tile, prepared);
+}
+
+export async function takePreparedTile(dir: JobDir, tileId: string, handOver: TileHandOver | null): Promise<{ tile: Tile; prepared: PreparedTile }> {
+  return handOver?.takePrepared(tileId) ?? readPreparedTile(dir, tileId);
+}
+
 /** A STAC job's composite over a tile's core, and the Items that gave pixels to the tile (core and halo). */
 export interface CompositeTile {
   tile: Tile;

@@ -36,6 +36,16 @@ export async function classifyTiles(tiles: PreparedTileResult[], pool: Inference
   return tiles.map(({ tile, prepared: { valid, cloud } }, b) => ({
     tile,
     probabilities: probs.subarray(b * side * side * K, (b + 1) * side * side * K),
-    status: valid.map((v, i) => (v ? PIXEL_STATUS.classified : cloud[i] === NO_CLEAR_OBSERVATION ? PIXEL_STATUS.noClearObservation : cloud[i] ? PIXEL_STATUS.cloud : PIXEL_STATUS.noData)),
+    status: pixelStatus(valid, cloud),
   }));
+}
+
+/** Each pixel's status from the prepared tile's valid and cloud flags (a plain loop: a callback per pixel cost seconds a scene). */
+function pixelStatus(valid: Uint8Array, cloud: Uint8Array): Uint8Array {
+  const status = new Uint8Array(valid.length);
+  for (let i = 0; i < valid.length; i++) {
+    const c = cloud[i];
+    status[i] = valid[i] ? PIXEL_STATUS.classified : c === NO_CLEAR_OBSERVATION ? PIXEL_STATUS.noClearObservation : c ? PIXEL_STATUS.cloud : PIXEL_STATUS.noData;
+  }
+  return status;
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { readPreparedTile, writeTilePrediction } from '../jobs/tile-artifacts.js';
+import { takePreparedTile, writeTilePrediction } from '../jobs/tile-artifacts.js';
 import type { TileStage } from './stage.js';
 
 /**
@@ -15,7 +15,7 @@ export const classify: TileStage = {
   async run(job, tileId, ctx) {
     if (!existsSync(job.dir.tile(tileId, 'prediction')) && !existsSync(job.dir.predictionSummary)) {
       const { pool, batcher } = await ctx.classifiers.get(job.inputs.model, job.modelHash, job.metadata);
-      const prediction = await batcher.classify(await readPreparedTile(job.dir, tileId));
+      const prediction = await batcher.classify(await takePreparedTile(job.dir, tileId, ctx.handOver));
       await writeTilePrediction(job.dir, { ...prediction, runtime: pool.runtime, threads: pool.threads });
     }
     await rm(job.dir.tile(tileId, 'prepared'), { force: true });

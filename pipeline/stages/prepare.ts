@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { planTile } from '../jobs/job-plan.js';
-import { writeCompositeTile, writePreparedTile } from '../jobs/tile-artifacts.js';
+import { handOverPreparedTile, writeCompositeTile } from '../jobs/tile-artifacts.js';
 import { prepareTile } from '../preprocess/prepare-tile.js';
 import type { TileStage } from './stage.js';
 
@@ -12,7 +12,7 @@ export const prepare: TileStage = {
   name: 'prepare',
   per: 'tile',
   weight: 0.2,
-  async run(job, tileId) {
+  async run(job, tileId, ctx) {
     const done = [job.dir.tile(tileId, 'prepared'), job.dir.tile(tileId, 'prediction'), job.dir.predictionSummary];
     if (done.some((f) => existsSync(f))) return;
     const tile = planTile(job.plan(), tileId);
@@ -20,6 +20,6 @@ export const prepare: TileStage = {
     // A STAC job's composite of the tile (already computed for the read above) goes to stitch, before the prepared
     // tile that marks this stage done.
     if (job.stac) await writeCompositeTile(job.dir, tile, await job.composite(tile.read));
-    await writePreparedTile(job.dir, tile, prepared);
+    await handOverPreparedTile(job.dir, tile, prepared, ctx.handOver);
   },
 };

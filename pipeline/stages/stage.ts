@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Settings } from '../config/settings.js';
 import { SatError } from '../core/errors.js';
 import type { PredictionJob } from '../jobs/open-job.js';
+import type { TileHandOver } from '../jobs/tile-artifacts.js';
 import type { Classifiers } from '../model/classifiers.js';
 
 export type StageName = 'ingest' | 'prepare' | 'classify' | 'stitch' | 'aggregate' | 'assess' | 'publish';
@@ -29,6 +30,8 @@ export interface StageContext {
   classifiers: Classifiers;
   /** The job's cost so far, for the manifest. */
   runCost: () => Promise<RunCost>;
+  /** Tile hand-overs kept in memory where a tile's stages run back to back in one process (`sat run`); null where they run apart. */
+  handOver: TileHandOver | null;
 }
 
 interface StageInfo {

@@ -1,6 +1,7 @@
 import type { Settings } from '../config/settings.js';
 import { logger } from '../core/logger.js';
 import type { PredictionJob } from '../jobs/open-job.js';
+import { TileHandOver } from '../jobs/tile-artifacts.js';
 import { Classifiers } from '../model/classifiers.js';
 import { inferenceThreadCount } from '../model/inference-threads.js';
 import type { BackendPreference } from '../model/runtime.js';
@@ -10,8 +11,8 @@ const seconds = (ms: number) => Math.round(ms / 10) / 100;
 
 /**
  * Runs stages in one process, in order: job stages once; a run of consecutive tile stages as a chain per tile
- * (each tile goes through all of them before its hand-overs are dropped), several tiles at once so batches fill
- * and every inference thread is busy. The loaded models and the job's open rasters are released at the end.
+ * (each tile goes through all of them back to back, the prepared tile handed over in memory, not through its file),
+ * several tiles at once so batches fill and every inference thread is busy. The loaded models and the job's open rasters are released at the end.
  * The queued service runs the same stages one BullMQ job at a time.
  */
 export async function runStages<J extends PredictionJob>(
@@ -36,7 +37,7 @@ export async function runStages<J extends PredictionJob>(
     };
   };
   const classifiers = new Classifiers(settings, { size: settings.model.batchSize, waitMs: 5 });
-  const context = (name: StageName): StageContext => ({ settings, logger, classifiers, runCost, progress: (f, m) => progress(name, f, m) });
+  const context = (name: StageName, handOver: TileHandOver | null = null): StageContext => ({ settings, logger, classifiers, runCost, handOver, progress: (f, m) => progress(name, f, m) });
   try {
     for (let i = 0; i < stages.length; ) {
       const stage = stages[i];
@@ -50,7 +51,8 @@ export async function runStages<J extends PredictionJob>(
       }
       const chain: TileStage<J>[] = [];
       for (; i < stages.length && stages[i].per === 'tile'; i++) chain.push(stages[i] as TileStage<J>);
-      await runTileChain(chain, job, settings, context, span, progress);
+      const handOver = new TileHandOver();
+      await runTileChain(chain, job, settings, (name) => context(name, handOver), span, progress);
     }
   } finally {
     await classifiers.close();

@@ -234,6 +234,8 @@ class ZoneAccumulator {
   private wSum = 0;
   private wValueSum = 0;
   private readonly classes = new Map<number, { count: number; area: number; weight: number }>();
+  /** The class of the previous cell and its entry: class maps come in runs, so most cells skip the Map look-up. */
+  private lastClass: { value: number; entry: { count: number; area: number; weight: number } } | null = null;
 
   constructor(
     private readonly weighted: boolean,
@@ -261,13 +263,17 @@ class ZoneAccumulator {
       this.coverages.push(c);
     }
     if (this.categorical) {
-      const k = this.classes.get(v);
+      const last = this.lastClass;
+      const k = last !== null && last.value === v ? last.entry : this.classes.get(v);
       if (k) {
         k.count += c;
         k.area += area;
         k.weight += c * w;
+        if (last === null || last.entry !== k) this.lastClass = { value: v, entry: k };
       } else {
-        this.classes.set(v, { count: c, area, weight: c * w });
+        const entry = { count: c, area, weight: c * w };
+        this.classes.set(v, entry);
+        this.lastClass = { value: v, entry };
       }
     }
   }

@@ -11,5 +11,6 @@ export function testStageContext(settings: Settings): StageContext {
     progress: () => {},
     classifiers: new Classifiers(settings, { size: settings.model.batchSize, waitMs: 5 }),
     runCost: async () => ({ stageSeconds: {}, wallSeconds: 0, cpuSeconds: 0 }),
+    handOver: null, // the files carry every hand-over
   };
 }

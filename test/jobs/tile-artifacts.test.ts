@@ -1,10 +1,13 @@
-/** Per-tile hand-over files: what is written is read back exactly, as views where aligned, and older unpadded files still read. */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+/**
+ * Per-tile hand-over files: what is written is read back exactly, as views where aligned, and older unpadded files
+ * still read; in one process the prepared tile goes through memory instead, and a file left by another run still reads.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { JobDir } from '../../pipeline/jobs/job-dir.js';
-import { readPreparedTile, readTilePrediction, writePreparedTile, writeTilePrediction } from '../../pipeline/jobs/tile-artifacts.js';
+import { handOverPreparedTile, readPreparedTile, readTilePrediction, takePreparedTile, TileHandOver, writePreparedTile, writeTilePrediction } from '../../pipeline/jobs/tile-artifacts.js';
 import type { RuntimeInfo } from '../../pipeline/model/runtime.js';
 import { makeTileGrid } from '../../pipeline/tiling/tile-grid.js';
 
@@ -45,6 +48,26 @@ describe('tile artifacts', () => {
       expect(p.status).toEqual(status);
       expect(p.threads).toBe(2);
     }
+  });
+
+  it('hands a prepared tile over in memory where the process has a hand-over (no file), else through its file', async () => {
+    const dir = new JobDir(path.join(tmp, 'memory'));
+    const [a, b] = tiles;
+    const prepared = (tile: (typeof tiles)[number]) => {
+      const n = tile.read.width * tile.read.height;
+      return { width: tile.read.width, height: tile.read.height, channels: ['a'], data: new Float32Array(n).fill(tile.col), valid: new Uint8Array(n).fill(1), cloud: new Uint8Array(n), counts: { pixels: n, valid: n, nodata: 0, outside: 0, cloud: 0, outOfRange: 0 } };
+    };
+    const handOver = new TileHandOver();
+    const kept = prepared(a);
+    await handOverPreparedTile(dir, a, kept, handOver);
+    expect(existsSync(dir.tile(a.id, 'prepared'))).toBe(false);
+    expect((await takePreparedTile(dir, a.id, handOver)).prepared).toBe(kept); // the same arrays, not a copy
+    // Taken once: a second take finds neither memory nor file.
+    await expect(takePreparedTile(dir, a.id, handOver)).rejects.toThrow();
+    // A tile prepared by an earlier run (its file) is read even where this process has a hand-over.
+    await handOverPreparedTile(dir, b, prepared(b), null);
+    expect(existsSync(dir.tile(b.id, 'prepared'))).toBe(true);
+    expect((await takePreparedTile(dir, b.id, handOver)).prepared.data).toEqual(prepared(b).data);
   });
 
   it('reads a file written before the header was padded (arrays unaligned): copied out', async () => {
