@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { PIXEL_STATUS } from '../model/classify-tiles.js';
 import { crsOf, requireGeoreferenced } from '../raster/georeferenced.js';
 import type { RasterReader } from '../raster/open-raster.js';
@@ -7,6 +8,7 @@ import { regionsInCrs, type RegionSet } from '../zonal/load-regions.js';
 import { geodesicArea } from '../zonal/region-area.js';
 import type { CoverageMethod } from '../zonal/coverage-cache.js';
 import { zonalStatistics } from '../zonal/zonal-statistics.js';
+import { zonalStatisticsInThread } from '../zonal/zonal-thread.js';
 
 /**
  * Aggregation: the class map and the pixel-status raster of a prediction summed into official regions,
@@ -22,9 +24,22 @@ export async function aggregateRegions(
   const crs = crsOf(info);
   const zones = regionsInCrs(input.regions, crs);
   const options = { method: input.method, categorical: true, cellArea: cellAreaFunction(info.geotransform, crs) };
-  const classes = await zonalStatistics(input.classes, zones, { ...options, onProgress: (done, total) => onProgress((0.5 * done) / total) });
-  // Without a status raster (a class map from elsewhere), what is classified is all that is known of the region.
-  const status = input.status ? await zonalStatistics(input.status, zones, { ...options, nodata: null, onProgress: (done, total) => onProgress(0.5 + (0.5 * done) / total) }) : null;
+  const done = [0, 0];
+  const progress = (pass: number) => (d: number, total: number) => {
+    done[pass] = d / total;
+    onProgress((done[0] + done[1]) / 2);
+  };
+  // The status raster, where it is a file (a prediction's status.tif), is scanned on a thread of its own while this
+  // one scans the class map: the two passes are independent. Without one (a class map from elsewhere), what is
+  // classified is all that is known of the region.
+  const statusPass = !input.status
+    ? Promise.resolve(null)
+    : existsSync(input.status.info.source)
+      ? zonalStatisticsInThread({ file: input.status.info.source, zones, options: { method: input.method, categorical: true, nodata: null, trueCellArea: true } }, progress(1))
+      : zonalStatistics(input.status, zones, { ...options, nodata: null, onProgress: progress(1) });
+  statusPass.catch(() => {}); // awaited below
+  const classes = await zonalStatistics(input.classes, zones, { ...options, onProgress: progress(0) });
+  const status = await statusPass;
   const ha = (m2: number | undefined) => (m2 ?? 0) / 10_000;
   return input.regions.regions.map((region, k) => {
     const mappedHa = new Map(Object.entries(classes[k].classes ?? {}).map(([id, c]) => [Number(id), ha(c.area_m2)]));

@@ -1,7 +1,7 @@
 import type { GeoTransform } from '../raster/types.js';
 import type { Region } from './load-regions.js';
 import { pixelRings, ringsWindow } from './pixel-rings.js';
-import { centroidCoverage } from './rule-coverage.js';
+import { centroidSpans } from './rule-coverage.js';
 
 /**
  * Which region each pixel belongs to, by the pixel-centre rule (GDAL's rasterisation): 1-based index into
@@ -16,12 +16,7 @@ export function regionIndexRaster(regions: Region[], grid: { width: number; heig
     const polygons = pixelRings(region.geometry, grid.geotransform);
     const window = ringsWindow(polygons, grid.width, grid.height);
     if (!window) return;
-    const inside = centroidCoverage(polygons, window);
-    for (let r = 0; r < window.height; r++) {
-      for (let c = 0; c < window.width; c++) {
-        if (inside[r * window.width + c]) index[(window.row + r) * grid.width + window.col + c] = k + 1;
-      }
-    }
+    centroidSpans(polygons, window, (row, from, to) => index.fill(k + 1, row * grid.width + from, row * grid.width + to));
   });
   return index;
 }
