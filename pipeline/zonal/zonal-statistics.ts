@@ -75,7 +75,7 @@ export interface ZonalOptions {
   quantiles?: number[];
   /** Reuse coverage tables from earlier runs over the same grid, rule and region set (key: coverageKey()). */
   coverageCache?: { cache: CoverageCache; key: string };
-  /** Rows of a zone processed at once, bounding memory for large zones. */
+  /** Rows of a zone processed at once, bounding memory for large zones; default: about CELLS_PER_BAND cells. */
   rowsPerBand?: number;
   onProgress?: (done: number, total: number) => void;
 }
@@ -88,6 +88,13 @@ export interface ZonalOptions {
  * (count, sum, mean, std, weighted), which it cannot move noticeably.
  */
 export const SLIVER_COVERAGE = 1e-9;
+
+/**
+ * Cells of a zone's window taken at once (its coverage and values). Small enough that the band's arrays (8 bytes a
+ * cell for coverage) are reused from the allocator's heap instead of fresh pages each time: 512 rows of a 10980-wide
+ * scene (45 MB arrays) made aggregate 20-25 % slower than bands of ~48 rows, measured side by side.
+ */
+const CELLS_PER_BAND = 1 << 19;
 
 const coverageBy: Record<CoverageMethod, (p: PixelRing[][], w: PixelWindow) => Float64Array> = {
   exact: exactCoverage,
@@ -160,7 +167,6 @@ async function scanZone(raster: RasterReader, zone: Zone, options: ZonalOptions,
   const gt = info.geotransform;
   if (!gt) throw new SatError('E_INPUT', `${info.source}: zonal statistics need a georeferenced raster`);
   const band = options.band ?? 1;
-  const rowsPerBand = options.rowsPerBand ?? 512;
   const nodata = options.nodata !== undefined ? options.nodata : info.nodata;
   const minCoverage = options.minCoverage ?? 0;
   const fullWeight = options.coverageWeight === 'none';
@@ -180,6 +186,7 @@ async function scanZone(raster: RasterReader, zone: Zone, options: ZonalOptions,
   }
   const { window } = table;
   if (!window) return table;
+  const rowsPerBand = options.rowsPerBand ?? Math.max(1, Math.floor(CELLS_PER_BAND / window.width));
   for (let r = window.row; r < window.row + window.height; r += rowsPerBand) {
     const part = { col: window.col, row: r, width: window.width, height: Math.min(rowsPerBand, window.row + window.height - r) };
     let coverage: Float64Array;
