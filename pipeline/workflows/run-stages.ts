@@ -12,8 +12,8 @@ const seconds = (ms: number) => Math.round(ms / 10) / 100;
 /**
  * Runs stages in one process, in order: job stages once; a run of consecutive tile stages as a chain per tile
  * (each tile goes through all of them back to back, the prepared tile handed over in memory, not through its file),
- * several tiles at once so batches fill and every inference thread is busy. The loaded models and the job's open rasters are released at the end.
- * The queued service runs the same stages one BullMQ job at a time.
+ * several tiles at once so batches fill and every inference thread is busy. The loaded models and the job's open
+ * rasters are released at the end. The queued service runs the same stages one BullMQ job at a time.
  */
 export async function runStages<J extends PredictionJob>(
   stages: Stage<J>[],

@@ -242,7 +242,8 @@ class ZoneAccumulator {
   private wValueSum = 0;
   private readonly classes = new Map<number, { count: number; area: number; weight: number }>();
   /** The class of the previous cell and its entry: class maps come in runs, so most cells skip the Map look-up. */
-  private lastClass: { value: number; entry: { count: number; area: number; weight: number } } | null = null;
+  private lastValue = NaN; // matches no value
+  private lastEntry: { count: number; area: number; weight: number } | undefined;
 
   constructor(
     private readonly weighted: boolean,
@@ -270,18 +271,17 @@ class ZoneAccumulator {
       this.coverages.push(c);
     }
     if (this.categorical) {
-      const last = this.lastClass;
-      const k = last !== null && last.value === v ? last.entry : this.classes.get(v);
+      let k = v === this.lastValue ? this.lastEntry : this.classes.get(v);
       if (k) {
         k.count += c;
         k.area += area;
         k.weight += c * w;
-        if (last === null || last.entry !== k) this.lastClass = { value: v, entry: k };
       } else {
-        const entry = { count: c, area, weight: c * w };
-        this.classes.set(v, entry);
-        this.lastClass = { value: v, entry };
+        k = { count: c, area, weight: c * w };
+        this.classes.set(v, k);
       }
+      this.lastValue = v;
+      this.lastEntry = k;
     }
   }
 
